@@ -1,0 +1,11 @@
+# The engine must never depend on Qt (DESIGN.md): fail configuration if anyone links it.
+foreach(prop LINK_LIBRARIES INTERFACE_LINK_LIBRARIES)
+    get_target_property(engine_libs engine ${prop})
+    if(engine_libs)
+        foreach(lib IN LISTS engine_libs)
+            if(lib MATCHES "Qt[0-9]*::|Qt[0-9]*Core|Qt[0-9]*Widgets")
+                message(FATAL_ERROR "The engine library links ${lib}, but engine/ must stay Qt-free: move that code to ui/ or app/.")
+            endif()
+        endforeach()
+    endif()
+endforeach()

@@ -1,0 +1,126 @@
+// EventRecord: one step of the server, as the engine records it.
+//
+// Contract: a record is 32 bytes, trivially copyable, and carries no pointers, so it can cross
+// threads through a ring, be written to a file verbatim and be read back by another build.
+// `EventKind` and `ConnectionState` values are a file format: only ever add at the end.
+// Timestamps are CLOCK_MONOTONIC nanoseconds (the same clock in every thread, so lanes line up).
+//
+// Records from one producer arrive in the order they were recorded. Their timestamps are
+// non-decreasing except for DiskReadStarted/DiskReadDone, which carry the disk worker's own
+// clock readings and are recorded by the loop when it learns of the completion (so they are
+// a little in the past).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <type_traits>
+
+namespace loopscope {
+
+// States of one connection, in the order of the seed's state machine.
+enum class ConnectionState : std::uint8_t {
+    None = 0,           // not yet accepted, or not a connection event
+    Accepted = 1,       // accepted, no request bytes yet
+    ReadingHeaders = 2, // request bytes arriving, headers not complete
+    FetchingFile = 3,   // a disk worker is opening/reading the file
+    WritingHeaders = 4, // response headers being sent
+    WritingBody = 5,    // response body being sent (possibly waiting for EPOLLOUT)
+    KeepAlive = 6,      // response done, idle until the next request's first byte
+    Closed = 7,
+};
+inline constexpr int kConnectionStateCount = 8;
+
+// What happened. The meaning of `arg` and `aux` is given for each kind; `conn` is the
+// connection id (0 = not about a connection). Append only.
+enum class EventKind : std::uint8_t {
+    ServerStarted = 0,          // arg: bound port. aux: max connections.
+    ServerStopped = 1,          // arg: connections closed by the stop.
+    LoopPollBegin = 2,          // arg: epoll_wait timeout in ms (UINT64_MAX = infinite).
+    LoopPollEnd = 3,            // arg: ready count returned by epoll_wait.
+    ConnectionAccepted = 4,     // arg: peer port. aux: peer IPv4 address (host order). None -> Accepted.
+    BytesRead = 5,              // arg: bytes returned by one recv. May move Accepted/KeepAlive -> ReadingHeaders.
+    RequestHeadersRead = 6,     // arg: request number on this connection (1-based). aux: HttpMethod.
+                                // ReadingHeaders -> FetchingFile. Followed by RequestText records.
+    RequestText = 7,            // Side record: up to 16 bytes of the preceding request's target,
+                                // see textOf(). aux: bytes used (low 8 bits) | kTextLast flag.
+    DiskReadStarted = 8,        // t: the worker's own start time. aux: worker index. arg: file offset.
+    DiskReadDone = 9,           // t: the worker's own end time. arg: bytes read. aux: errno (0 = ok).
+                                // The first read of a request moves FetchingFile -> WritingHeaders.
+    ResponseHeadersWritten = 10,// arg: status code. aux: header bytes. WritingHeaders -> WritingBody.
+    BodyBytesWritten = 11,      // arg: bytes accepted by one send/writev (body part only).
+    BodyWritten = 12,           // arg: body bytes of this response. WritingBody -> KeepAlive (or stays
+                                // until ConnectionClosed when the connection will close).
+    KeepAlive = 13,             // arg: responses served on this connection so far.
+    RequestRejected = 14,       // arg: status code. ReadingHeaders -> WritingHeaders.
+    TimedOut = 15,              // arg: TimeoutKind.
+    ConnectionClosed = 16,      // arg: CloseReason. any -> Closed.
+    RecordsDropped = 17,        // arg: records dropped because the ring was full since the last such record.
+    AcceptPaused = 18,          // arg: errno of accept4 (EMFILE/ENFILE); accepting resumes after a pause.
+    ServerFailed = 19,          // arg: errno. The loop hit an unrecoverable error and stops.
+};
+inline constexpr int kEventKindCount = 20;
+
+enum class TimeoutKind : std::uint8_t { Header = 0, KeepAliveIdle = 1 };
+
+enum class CloseReason : std::uint8_t {
+    Done = 0,               // response complete and the connection does not keep alive
+    PeerClosed = 1,         // recv returned 0
+    Error = 2,              // recv/send failed (ECONNRESET, EPIPE, ...)
+    Rejected = 3,           // after an error response (400, 414, ...)
+    TimedOut = 4,
+    TooManyConnections = 5, // accepted over the limit and closed at once
+    ServerStopping = 6,
+};
+
+// HTTP methods as recorded (aux of RequestHeadersRead). Other = any other token.
+enum class HttpMethod : std::uint8_t { Other = 0, Get = 1, Head = 2, Post = 3, Put = 4, Delete = 5,
+                                       Options = 6, Patch = 7, Trace = 8, Connect = 9 };
+
+inline constexpr std::uint32_t kTextLast = 0x100; // RequestText aux flag: last piece
+inline constexpr std::size_t kTextBytesPerRecord = 16;
+
+struct EventRecord {
+    std::int64_t t_ns = 0;   // CLOCK_MONOTONIC nanoseconds
+    std::uint64_t arg = 0;   // kind-specific, see EventKind
+    std::uint32_t conn = 0;  // connection id, 0 = none
+    std::uint32_t aux = 0;   // kind-specific, see EventKind
+    EventKind kind = EventKind::ServerStarted;
+    ConnectionState from = ConnectionState::None;
+    ConnectionState to = ConnectionState::None;
+    std::uint8_t thread = 0; // producing lane: 0 = engine loop
+    std::uint32_t reserved = 0;
+};
+static_assert(sizeof(EventRecord) == 32, "EventRecord is a 32-byte file format");
+static_assert(std::is_trivially_copyable_v<EventRecord>);
+static_assert(std::is_standard_layout_v<EventRecord>);
+
+// RequestText payload: the text occupies the t_ns and arg fields (16 bytes).
+inline std::string_view textOf(const EventRecord& r)
+{
+    std::size_t n = r.aux & 0xff;
+    if (n > kTextBytesPerRecord)
+        n = kTextBytesPerRecord;
+    return {reinterpret_cast<const char*>(&r.t_ns), n};
+}
+
+inline EventRecord makeTextRecord(std::uint32_t conn, std::string_view piece, bool last)
+{
+    EventRecord r;
+    static_assert(offsetof(EventRecord, arg) == offsetof(EventRecord, t_ns) + 8);
+    std::size_t n = piece.size() < kTextBytesPerRecord ? piece.size() : kTextBytesPerRecord;
+    std::memcpy(&r.t_ns, piece.data(), n);
+    r.conn = conn;
+    r.aux = static_cast<std::uint32_t>(n) | (last ? kTextLast : 0);
+    r.kind = EventKind::RequestText;
+    return r;
+}
+
+const char* toString(EventKind kind);
+const char* toString(ConnectionState state);
+const char* toString(CloseReason reason);
+const char* toString(TimeoutKind kind);
+const char* toString(HttpMethod method);
+
+} // namespace loopscope
