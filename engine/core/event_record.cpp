@@ -60,7 +60,12 @@ const char* toString(CloseReason reason)
 
 const char* toString(TimeoutKind kind)
 {
-    return kind == TimeoutKind::Header ? "header timeout" : "keep-alive idle timeout";
+    switch (kind) {
+    case TimeoutKind::Header: return "header timeout";
+    case TimeoutKind::KeepAliveIdle: return "keep-alive idle timeout";
+    case TimeoutKind::Send: return "send timeout";
+    }
+    return "unknown timeout";
 }
 
 const char* toString(HttpMethod method)

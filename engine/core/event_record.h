@@ -40,7 +40,9 @@ enum class EventKind : std::uint8_t {
     LoopPollBegin = 2,          // arg: epoll_wait timeout in ms (UINT64_MAX = infinite).
     LoopPollEnd = 3,            // arg: ready count returned by epoll_wait.
     ConnectionAccepted = 4,     // arg: peer port. aux: peer IPv4 address (host order). None -> Accepted.
-    BytesRead = 5,              // arg: bytes returned by one recv. May move Accepted/KeepAlive -> ReadingHeaders.
+    BytesRead = 5,              // arg: bytes returned by one recv. aux: 1 if the bytes were already
+                                // buffered (sent ahead, pipelined), 0 if from recv.
+                                // May move Accepted/KeepAlive -> ReadingHeaders.
     RequestHeadersRead = 6,     // arg: request number on this connection (1-based). aux: HttpMethod.
                                 // ReadingHeaders -> FetchingFile. Followed by RequestText records.
     RequestText = 7,            // Side record: up to 16 bytes of the preceding request's target,
@@ -62,7 +64,10 @@ enum class EventKind : std::uint8_t {
 };
 inline constexpr int kEventKindCount = 20;
 
-enum class TimeoutKind : std::uint8_t { Header = 0, KeepAliveIdle = 1 };
+// Header: no complete request head within the header timeout (from the first byte, or accept).
+// KeepAliveIdle: no new request within the keep-alive timeout. Send: the client took no bytes
+// of the response for the send timeout (a reader that stopped reading).
+enum class TimeoutKind : std::uint8_t { Header = 0, KeepAliveIdle = 1, Send = 2 };
 
 enum class CloseReason : std::uint8_t {
     Done = 0,               // response complete and the connection does not keep alive

@@ -1,0 +1,163 @@
+#include "cli_options.h"
+
+#include "trace/trace_sink.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace loopscope {
+
+namespace {
+
+bool parseNumber(const std::string& text, double min, double max, double& out)
+{
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, out);
+    return ec == std::errc() && ptr == end && std::isfinite(out) && out >= min && out <= max;
+}
+
+std::string rangeError(const std::string& option, const std::string& what, const std::string& got)
+{
+    return option + " needs " + what + " (got '" + got + "'); see --help.";
+}
+
+struct Reader {
+    const std::vector<std::string>& args;
+    std::size_t i = 0;
+    std::string& error;
+
+    bool value(const std::string& option, std::string& out)
+    {
+        if (i + 1 >= args.size()) {
+            error = option + " needs a value; see --help.";
+            return false;
+        }
+        out = args[++i];
+        return true;
+    }
+
+    bool number(const std::string& option, double min, double max, const std::string& what, double& out)
+    {
+        std::string text;
+        if (!value(option, text))
+            return false;
+        if (!parseNumber(text, min, max, out)) {
+            error = rangeError(option, what, text);
+            return false;
+        }
+        return true;
+    }
+};
+
+std::chrono::milliseconds millis(double seconds)
+{
+    return std::chrono::milliseconds(std::llround(seconds * 1000));
+}
+
+} // namespace
+
+std::optional<ServerOptions> parseServerOptions(const std::vector<std::string>& args, std::string& error)
+{
+    ServerOptions o;
+    Reader in{args, 0, error};
+    for (; in.i < args.size(); ++in.i) {
+        const std::string& a = args[in.i];
+        double n = 0;
+        if (a == "-h" || a == "--help") {
+            o.help = true;
+        } else if (a == "--root") {
+            if (!in.value(a, o.config.root))
+                return std::nullopt;
+        } else if (a == "--bind") {
+            if (!in.value(a, o.config.bindAddress))
+                return std::nullopt;
+        } else if (a == "--trace") {
+            if (!in.value(a, o.tracePath))
+                return std::nullopt;
+            TraceFormat format;
+            if (!traceFormatForPath(o.tracePath, format)) {
+                error = "--trace " + o.tracePath
+                        + " has an unknown format; name it .json, .json.gz or .csv.";
+                return std::nullopt;
+            }
+        } else if (a == "--port") {
+            if (!in.number(a, 0, 65535, "a port number from 0 to 65535", n))
+                return std::nullopt;
+            if (n != std::floor(n)) {
+                error = rangeError(a, "a whole port number", args[in.i]);
+                return std::nullopt;
+            }
+            o.config.port = std::uint16_t(n);
+        } else if (a == "--duration") {
+            if (!in.number(a, 0.001, 1e7, "a positive number of seconds", o.durationSeconds))
+                return std::nullopt;
+        } else if (a == "--header-timeout") {
+            if (!in.number(a, 0.001, 86400, "a positive number of seconds", n))
+                return std::nullopt;
+            o.config.headerTimeout = millis(n);
+        } else if (a == "--keepalive-timeout") {
+            if (!in.number(a, 0.001, 86400, "a positive number of seconds", n))
+                return std::nullopt;
+            o.config.keepAliveTimeout = millis(n);
+        } else if (a == "--max-connections") {
+            if (!in.number(a, 1, 1'000'000, "a whole number from 1 to 1000000", n))
+                return std::nullopt;
+            o.config.maxConnections = unsigned(n);
+        } else if (a == "--disk-workers") {
+            if (!in.number(a, 1, 64, "a whole number from 1 to 64", n))
+                return std::nullopt;
+            o.config.diskWorkers = unsigned(n);
+        } else if (a == "--no-record") {
+            o.record = false;
+        } else if (a == "--quiet" || a == "-q") {
+            o.quiet = true;
+        } else {
+            error = "Unknown option '" + a + "'; see --help.";
+            return std::nullopt;
+        }
+    }
+    if (!o.help && o.config.root.empty()) {
+        error = "No document root given; pass --root DIR (for example --root resources/demo-site).";
+        return std::nullopt;
+    }
+    if (!o.record && !o.tracePath.empty()) {
+        error = "--trace and --no-record contradict each other; drop one of them.";
+        return std::nullopt;
+    }
+    return o;
+}
+
+std::string serverUsage()
+{
+    return R"(Usage: loopscope-server --root DIR [options]
+
+Serves the files under DIR over HTTP/1.1 from one epoll event loop and records every step of
+every connection (accepted, request headers read, file read from disk, headers written, body
+written, closed). On Ctrl+C (SIGINT), SIGTERM or at the end of --duration it stops, writes the
+trace if asked, prints a summary and exits 0.
+
+Options:
+  --root DIR               folder to serve (required); directories serve their index.html
+  --port N                 TCP port to listen on (default 8080; 0 picks a free port)
+  --bind ADDR              IPv4 address to listen on (default 127.0.0.1, this machine only;
+                           0.0.0.0 serves every network the machine is on)
+  --trace FILE             write the recording to FILE when stopping; the format follows the
+                           name: .json (Chrome trace, opens in ui.perfetto.dev and
+                           chrome://tracing), .json.gz (the same, gzipped), .csv (raw events)
+  --duration SECONDS       stop by itself after SECONDS
+  --header-timeout S       close a connection whose request head is not complete after S
+                           seconds (default 10)
+  --keepalive-timeout S    close a keep-alive connection idle for S seconds (default 5)
+  --max-connections N      connections served at once; more are accepted and closed at once
+                           (default 10000)
+  --disk-workers N         threads that open and read files (default 2)
+  --no-record              record nothing (to measure what recording costs)
+  -q, --quiet              print only errors
+  -h, --help               show this help
+
+Exit status: 0 after a clean stop, 1 if the server could not start or the trace could not be
+written, 2 for bad options.
+)";
+}
+
+} // namespace loopscope

@@ -1,0 +1,733 @@
+#include "server/event_loop.h"
+
+#include "core/clock.h"
+#include "core/recorder.h"
+#include "http/response.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+
+namespace loopscope {
+
+namespace {
+
+// epoll_event.data tags for the loop's own descriptors; connections use their slot index.
+constexpr std::uint64_t kListenerTag = ~std::uint64_t(0);
+constexpr std::uint64_t kDiskTag = ~std::uint64_t(0) - 1;
+constexpr std::uint64_t kWakeTag = ~std::uint64_t(0) - 2;
+
+constexpr int kMaxEvents = 256;
+constexpr int kMaxAcceptsPerWake = 128; // fairness: let established connections run too
+constexpr std::size_t kReadBufferBytes = 64 * 1024;
+constexpr std::int64_t kSendTimeoutNs = 60'000'000'000;  // a client that stops reading (nginx: 60 s)
+constexpr std::int64_t kLingerTimeoutNs = 2'000'000'000; // reading leftovers before closing
+constexpr std::int64_t kNsPerMs = 1'000'000;
+
+Connection& connectionOf(TimerNode& node)
+{
+    // TimerNode is the first member of Connection.
+    return *reinterpret_cast<Connection*>(&node);
+}
+
+} // namespace
+
+EventLoop::EventLoop(const ServerConfig& config, int listenFd, int rootFd, Recorder& recorder,
+                     LoopCounters& counters, std::uint32_t firstConnectionId)
+    : m_config(config)
+    , m_recorder(recorder)
+    , m_counters(counters)
+    , m_listen(listenFd)
+    , m_root(rootFd)
+    , m_nextId(firstConnectionId)
+{
+    m_headerTimers.durationNs = std::int64_t(config.headerTimeout.count()) * kNsPerMs;
+    m_idleTimers.durationNs = std::int64_t(config.keepAliveTimeout.count()) * kNsPerMs;
+    m_sendTimers.durationNs = kSendTimeoutNs;
+    m_lingerTimers.durationNs = kLingerTimeoutNs;
+    static_assert(offsetof(Connection, timer) == 0);
+}
+
+EventLoop::~EventLoop() = default;
+
+int EventLoop::open()
+{
+    m_epoll.reset(::epoll_create1(EPOLL_CLOEXEC));
+    m_wake.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    if (!m_epoll.valid() || !m_wake.valid())
+        return -errno;
+    if (int rc = m_disk.start(m_config.diskWorkers, m_root.get()); rc != 0)
+        return rc;
+    m_readBuffer = std::make_unique_for_overwrite<char[]>(kReadBufferBytes);
+    const std::pair<int, std::uint64_t> fds[] = {
+        {m_listen.get(), kListenerTag}, {m_disk.eventFd(), kDiskTag}, {m_wake.get(), kWakeTag}};
+    for (auto [fd, tag] : fds) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = tag;
+        if (::epoll_ctl(m_epoll.get(), EPOLL_CTL_ADD, fd, &ev) != 0)
+            return -errno;
+    }
+    return 0;
+}
+
+void EventLoop::wake()
+{
+    m_stopRequested.store(true, std::memory_order_release);
+    const std::uint64_t one = 1;
+    (void)!::write(m_wake.get(), &one, sizeof one);
+}
+
+void EventLoop::run()
+{
+    sockaddr_in addr{};
+    socklen_t len = sizeof addr;
+    ::getsockname(m_listen.get(), reinterpret_cast<sockaddr*>(&addr), &len);
+    recordLoop(EventKind::ServerStarted, ntohs(addr.sin_port), monotonicNs());
+    while (!m_stopRequested.load(std::memory_order_acquire)) {
+        waitForEvents();
+        expireTimers(monotonicNs());
+    }
+    const std::uint64_t open = m_active;
+    closeAll(monotonicNs());
+    m_disk.stop();
+    m_completed.clear();
+    const std::int64_t end = monotonicNs();
+    recordLoop(EventKind::ServerStopped, open, end);
+    m_recorder.flushDrops(end);
+}
+
+// --- Phases -------------------------------------------------------------------------------
+
+int EventLoop::pollTimeoutMs(std::int64_t nowNs) const
+{
+    std::int64_t next = LLONG_MAX;
+    for (const TimerList* list : {&m_headerTimers, &m_idleTimers, &m_sendTimers, &m_lingerTimers})
+        if (list->head)
+            next = std::min(next, list->head->deadlineNs);
+    if (m_acceptPaused)
+        next = std::min(next, m_acceptResumeNs);
+    if (next == LLONG_MAX)
+        return -1;
+    // Round up so we never wake a hair before the deadline and spin.
+    return int(std::clamp<std::int64_t>((next - nowNs + kNsPerMs - 1) / kNsPerMs, 0, INT_MAX));
+}
+
+void EventLoop::waitForEvents()
+{
+    epoll_event events[kMaxEvents];
+    const std::int64_t before = monotonicNs();
+    const int timeout = pollTimeoutMs(before);
+    recordLoop(EventKind::LoopPollBegin, timeout < 0 ? ~std::uint64_t(0) : std::uint64_t(timeout), before);
+    const int n = ::epoll_wait(m_epoll.get(), events, kMaxEvents, timeout);
+    recordLoop(EventKind::LoopPollEnd, n < 0 ? 0 : std::uint64_t(n), monotonicNs());
+    for (int i = 0; i < n; ++i)
+        dispatch(events[i].data.u64, events[i].events);
+}
+
+void EventLoop::dispatch(std::uint64_t tag, std::uint32_t events)
+{
+    if (tag == kListenerTag)
+        return onAccept();
+    if (tag == kWakeTag)
+        return; // run() checks m_stopRequested
+    if (tag == kDiskTag) {
+        m_disk.takeCompleted(m_completed);
+        for (auto& job : m_completed)
+            onDiskDone(std::move(job));
+        m_completed.clear();
+        return;
+    }
+    if (tag >= m_slots.size() || !m_slots[tag] || m_slots[tag]->fd < 0)
+        return; // closed earlier in this batch
+    Connection& c = *m_slots[tag];
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        c.readReady = true;
+    if (events & EPOLLRDHUP)
+        c.peerClosed = true;
+    if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+        c.writeReady = true;
+    if ((events & EPOLLERR) || ((events & EPOLLHUP) && c.state != ConnectionState::ReadingHeaders
+                                && c.state != ConnectionState::Accepted
+                                && c.state != ConnectionState::KeepAlive && !c.lingering))
+        return closeConnection(c, CloseReason::Error, monotonicNs());
+    if (c.lingering)
+        return drainLingering(c, monotonicNs());
+    switch (c.state) {
+    case ConnectionState::Accepted:
+    case ConnectionState::ReadingHeaders:
+    case ConnectionState::KeepAlive:
+        if (c.readReady)
+            onReadable(c);
+        break;
+    case ConnectionState::WritingHeaders:
+    case ConnectionState::WritingBody:
+        if (c.writeReady)
+            onWritable(c);
+        break;
+    default:
+        break; // FetchingFile: input waits in the socket until the response is done
+    }
+}
+
+void EventLoop::expireTimers(std::int64_t nowNs)
+{
+    while (TimerNode* node = m_headerTimers.expired(nowNs)) {
+        Connection& c = connectionOf(*node);
+        record(c, EventKind::TimedOut, c.state, std::uint64_t(TimeoutKind::Header), 0, nowNs);
+        closeConnection(c, CloseReason::TimedOut, nowNs);
+    }
+    while (TimerNode* node = m_idleTimers.expired(nowNs)) {
+        Connection& c = connectionOf(*node);
+        record(c, EventKind::TimedOut, c.state, std::uint64_t(TimeoutKind::KeepAliveIdle), 0, nowNs);
+        closeConnection(c, CloseReason::TimedOut, nowNs);
+    }
+    while (TimerNode* node = m_sendTimers.expired(nowNs)) {
+        Connection& c = connectionOf(*node);
+        record(c, EventKind::TimedOut, c.state, std::uint64_t(TimeoutKind::Send), 0, nowNs);
+        closeConnection(c, CloseReason::TimedOut, nowNs);
+    }
+    while (TimerNode* node = m_lingerTimers.expired(nowNs)) {
+        Connection& c = connectionOf(*node);
+        closeConnection(c, c.status >= 400 ? CloseReason::Rejected : CloseReason::Done, nowNs);
+    }
+    if (m_acceptPaused && nowNs >= m_acceptResumeNs)
+        resumeAccepting();
+}
+
+// --- NEW_TCP_CONNECTION ------------------------------------------------------------------
+
+void EventLoop::onAccept()
+{
+    for (int i = 0; i < kMaxAcceptsPerWake; ++i) {
+        sockaddr_in peer{};
+        socklen_t len = sizeof peer;
+        const int fd = ::accept4(m_listen.get(), reinterpret_cast<sockaddr*>(&peer), &len,
+                                 SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                pauseAccepting(errno, monotonicNs());
+            return; // EAGAIN, or an aborted handshake: nothing more to take now
+        }
+        acceptOne(fd, ntohl(peer.sin_addr.s_addr), ntohs(peer.sin_port), monotonicNs());
+    }
+}
+
+void EventLoop::acceptOne(int fd, std::uint32_t peerAddress, std::uint16_t peerPort, std::int64_t nowNs)
+{
+    Connection& c = newConnection(fd);
+    m_counters.connectionsAccepted.fetch_add(1, std::memory_order_relaxed);
+    record(c, EventKind::ConnectionAccepted, ConnectionState::Accepted, peerPort, peerAddress, nowNs);
+    if (m_active > m_config.maxConnections) {
+        closeConnection(c, CloseReason::TooManyConnections, nowNs);
+        return;
+    }
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.u64 = c.slot;
+    if (::epoll_ctl(m_epoll.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+        closeConnection(c, CloseReason::Error, nowNs);
+        return;
+    }
+    m_headerTimers.arm(c.timer, nowNs);
+    // Most clients send the request right behind the handshake: try reading at once.
+    c.readReady = true;
+    onReadable(c);
+}
+
+// Out of descriptors: stop asking epoll about the listener for a moment instead of spinning on
+// a listener that stays readable (libuv and nginx do the same).
+void EventLoop::pauseAccepting(int error, std::int64_t nowNs)
+{
+    if (m_acceptPaused)
+        return;
+    m_acceptPaused = true;
+    m_acceptResumeNs = nowNs + std::int64_t(m_config.acceptPause.count()) * kNsPerMs;
+    ::epoll_ctl(m_epoll.get(), EPOLL_CTL_DEL, m_listen.get(), nullptr);
+    recordLoop(EventKind::AcceptPaused, std::uint64_t(error), nowNs);
+}
+
+void EventLoop::resumeAccepting()
+{
+    m_acceptPaused = false;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = kListenerTag;
+    ::epoll_ctl(m_epoll.get(), EPOLL_CTL_ADD, m_listen.get(), &ev);
+}
+
+// --- Reading the request -----------------------------------------------------------------
+
+void EventLoop::onReadable(Connection& c)
+{
+    const std::int64_t nowNs = monotonicNs();
+    while (c.readReady && c.fd >= 0 && !c.lingering
+           && (c.state == ConnectionState::Accepted || c.state == ConnectionState::ReadingHeaders
+               || c.state == ConnectionState::KeepAlive)) {
+        if (!readInput(c, nowNs))
+            return;
+    }
+}
+
+// One recv and what follows from it. Returns false when the connection was closed.
+bool EventLoop::readInput(Connection& c, std::int64_t nowNs)
+{
+    const ssize_t n = ::recv(c.fd, m_readBuffer.get(), kReadBufferBytes, 0);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            c.readReady = false;
+            return true;
+        }
+        if (errno == EINTR)
+            return true;
+        closeConnection(c, CloseReason::Error, nowNs);
+        return false;
+    }
+    if (n == 0) {
+        closeConnection(c, CloseReason::PeerClosed, nowNs);
+        return false;
+    }
+    // A short read emptied the socket: with edge triggering, new data will raise a new event.
+    if (std::size_t(n) < kReadBufferBytes)
+        c.readReady = false;
+    if (c.state == ConnectionState::KeepAlive)
+        m_headerTimers.arm(c.timer, nowNs); // the idle wait is over; the head must now arrive in time
+    record(c, EventKind::BytesRead, ConnectionState::ReadingHeaders, std::uint64_t(n), 0, nowNs);
+    parseInput(c, m_readBuffer.get(), std::size_t(n), nowNs);
+    return c.fd >= 0;
+}
+
+void EventLoop::parseInput(Connection& c, const char* data, std::size_t len, std::int64_t nowNs)
+{
+    const RequestParser::Result r = c.parser->feed(data, len);
+    switch (r.status) {
+    case RequestParser::Status::NeedMore:
+        return;
+    case RequestParser::Status::Error:
+        return onRequestRejected(c, r.httpStatus, nowNs);
+    case RequestParser::Status::Request:
+        // Bytes after this request's head are the next requests (pipelining) or its body: keep
+        // them until this response is done.
+        c.pipelined.assign(data + r.consumed, len - r.consumed);
+        return onHeadersRead(c, nowNs);
+    }
+}
+
+// FINISHED_READING_FROM_SOCKET: start fetching the file from disk.
+void EventLoop::onHeadersRead(Connection& c, std::int64_t nowNs)
+{
+    const HttpRequest& req = c.parser->request();
+    ++c.requests;
+    c.keepAlive = req.keepAlive;
+    TimerList::disarm(c.timer);
+    record(c, EventKind::RequestHeadersRead, ConnectionState::FetchingFile, c.requests,
+           std::uint32_t(req.method), nowNs);
+    m_recorder.recordText(c.id, req.path);
+
+    auto job = std::make_unique<DiskJob>();
+    job->type = DiskJob::Type::OpenFile;
+    job->connSlot = c.slot;
+    job->connId = c.id;
+    job->method = req.method;
+    job->path = req.path;
+    job->range = req.range;
+    job->ifModifiedSince = req.ifModifiedSince;
+    if (c.spare) { // reuse the connection's buffer for small files
+        job->buffer = std::move(c.spare);
+        job->bufferCapacity = c.spareCapacity;
+    }
+    c.diskJobPending = true;
+    m_disk.submit(std::move(job));
+}
+
+void EventLoop::onRequestRejected(Connection& c, int status, std::int64_t nowNs)
+{
+    TimerList::disarm(c.timer);
+    c.keepAlive = false;
+    record(c, EventKind::RequestRejected, ConnectionState::WritingHeaders, std::uint64_t(status), 0, nowNs);
+    c.errorBody = errorBody(status);
+    startResponse(c, status, c.errorBody.size(), nullptr, nowNs);
+}
+
+// --- FINISHED_READING_FROM_DISK ----------------------------------------------------------
+
+void EventLoop::onDiskDone(std::unique_ptr<DiskJob> job)
+{
+    Connection* c = connectionAt(job->connSlot, job->connId);
+    if (!c)
+        return; // the connection closed meanwhile; the job's destructor closes its file
+    c->diskJobPending = false;
+    const std::int64_t nowNs = monotonicNs();
+    const bool first = job->type == DiskJob::Type::OpenFile;
+    // The worker's own clock readings: when the disk work really began and ended.
+    record(*c, EventKind::DiskReadStarted, c->state, job->offset, job->worker, job->startNs, job->worker);
+    record(*c, EventKind::DiskReadDone, first ? ConnectionState::WritingHeaders : c->state,
+           job->bytesRead, std::uint32_t(job->error), job->endNs, job->worker);
+    if (first)
+        return startFileResponse(*c, *job, nowNs);
+    if (job->error != 0)
+        return closeConnection(*c, CloseReason::Error, nowNs);
+    takeChunk(*c, *job);
+    if (c->waitingForDisk) {
+        c->waitingForDisk = false;
+        advanceBody(*c);
+        writeResponse(*c);
+    }
+}
+
+void EventLoop::startFileResponse(Connection& c, DiskJob& job, std::int64_t nowNs)
+{
+    const ResponsePlan& plan = job.plan;
+    if (plan.status >= 300 && plan.status != 304 && plan.status != 416) {
+        c.errorBody = errorBody(plan.status);
+        return startResponse(c, plan.status, c.errorBody.size(), &job, nowNs);
+    }
+    if (plan.status == 416) {
+        c.errorBody = errorBody(416);
+        return startResponse(c, 416, c.errorBody.size(), &job, nowNs);
+    }
+    c.fileRemaining = plan.bodyLength - job.bytesRead;
+    c.fileOffset = job.offset + job.bytesRead;
+    c.file = std::move(job.file);
+    // The first chunk becomes the body being sent.
+    c.chunk = std::move(job.buffer);
+    c.chunkCapacity = job.bufferCapacity;
+    c.body = c.chunk.get();
+    c.bodyBytes = job.bytesRead;
+    startResponse(c, plan.status, plan.contentLength, &job, nowNs);
+    if (c.fd >= 0 && c.fileRemaining > 0)
+        readNextChunk(c);
+}
+
+// Builds the response head; the body (if any) is already in c.body or c.errorBody.
+void EventLoop::startResponse(Connection& c, int status, std::uint64_t contentLength,
+                              const DiskJob* job, std::int64_t nowNs)
+{
+    c.status = status;
+    ResponseHead head;
+    head.status = status;
+    head.contentLength = contentLength;
+    head.date = httpDate();
+    head.keepAlive = c.keepAlive && !c.peerClosed;
+    c.keepAlive = head.keepAlive;
+    head.allowGetHead = status == 405;
+    const bool isHead = job && job->method == HttpMethod::Head;
+    if (job && (status == 200 || status == 206 || status == 304)) {
+        head.contentType = job->plan.contentType;
+        head.lastModified = job->plan.lastModified;
+        head.acceptRanges = true;
+        c.bodyTotal = job->plan.bodyLength;
+    } else {
+        head.contentType = "text/html; charset=utf-8";
+        c.body = c.errorBody.data();
+        c.bodyBytes = isHead ? 0 : c.errorBody.size();
+        c.bodyTotal = c.bodyBytes;
+    }
+    if (job && !job->plan.location.empty())
+        head.location = job->plan.location;
+    if (job && !job->plan.contentRange.empty())
+        head.contentRange = job->plan.contentRange;
+    c.head.clear();
+    appendResponseHead(c.head, head);
+    c.headSent = 0;
+    c.bodySent = 0;
+    c.bodyTotalSent = 0;
+    m_sendTimers.arm(c.timer, nowNs);
+    writeResponse(c);
+}
+
+// A chunk read ahead arrives: keep it until the current one is sent.
+void EventLoop::takeChunk(Connection& c, DiskJob& job)
+{
+    c.file = std::move(job.file);
+    c.nextChunk = std::move(job.buffer);
+    c.nextChunkCapacity = job.bufferCapacity;
+    c.nextChunkBytes = job.bytesRead;
+    c.fileOffset += job.bytesRead;
+    c.fileRemaining -= std::min<std::uint64_t>(c.fileRemaining, job.bytesRead);
+}
+
+void EventLoop::readNextChunk(Connection& c)
+{
+    if (c.diskJobPending || c.nextChunk || c.fileRemaining == 0 || !c.file.valid())
+        return;
+    auto job = std::make_unique<DiskJob>();
+    job->type = DiskJob::Type::ReadChunk;
+    job->connSlot = c.slot;
+    job->connId = c.id;
+    job->file = std::move(c.file);
+    job->offset = c.fileOffset;
+    job->length = std::size_t(std::min<std::uint64_t>(c.fileRemaining, DiskPool::kChunkBytes));
+    job->buffer = std::move(c.spare);
+    job->bufferCapacity = c.spareCapacity;
+    c.spareCapacity = 0;
+    c.diskJobPending = true;
+    m_disk.submit(std::move(job));
+}
+
+// --- FINISHED_WRITING_TO_SOCKET ----------------------------------------------------------
+
+void EventLoop::onWritable(Connection& c)
+{
+    writeResponse(c);
+}
+
+// Sends as much of the head and current body chunk as the socket takes, in one writev.
+void EventLoop::writeResponse(Connection& c)
+{
+    while (c.fd >= 0 && c.writeReady && !c.waitingForDisk) {
+        iovec iov[2];
+        int count = 0;
+        const std::size_t headLeft = c.head.size() - c.headSent;
+        if (headLeft > 0)
+            iov[count++] = {c.head.data() + c.headSent, headLeft};
+        const std::size_t bodyLeft = c.bodyBytes - c.bodySent;
+        if (bodyLeft > 0)
+            iov[count++] = {const_cast<char*>(c.body) + c.bodySent, bodyLeft};
+        ssize_t n = 0;
+        if (count > 0) {
+            msghdr msg{};
+            msg.msg_iov = iov;
+            msg.msg_iovlen = std::size_t(count);
+            n = ::sendmsg(c.fd, &msg, MSG_NOSIGNAL);
+            if (n < 0) {
+                if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                    c.writeReady = false;
+                    return;
+                }
+                if (errno == EINTR)
+                    continue;
+                return closeConnection(c, CloseReason::Error, monotonicNs());
+            }
+        }
+        const std::int64_t nowNs = monotonicNs();
+        if (std::size_t(n) < headLeft + bodyLeft)
+            c.writeReady = false; // the socket buffer is full: wait for EPOLLOUT
+        const std::size_t headPart = std::min(std::size_t(n), headLeft);
+        c.headSent += headPart;
+        if (headLeft > 0 && c.headSent == c.head.size())
+            record(c, EventKind::ResponseHeadersWritten, ConnectionState::WritingBody,
+                   std::uint64_t(c.status), std::uint32_t(c.head.size()), nowNs);
+        const std::size_t bodyPart = std::size_t(n) - headPart;
+        if (bodyPart > 0) {
+            c.bodySent += bodyPart;
+            c.bodyTotalSent += bodyPart;
+            record(c, EventKind::BodyBytesWritten, c.state, bodyPart, 0, nowNs);
+            m_sendTimers.arm(c.timer, nowNs); // progress: restart the send timeout
+        }
+        if (c.headSent < c.head.size() || c.bodySent < c.bodyBytes)
+            continue;
+        if (c.bodyTotalSent >= c.bodyTotal)
+            return onResponseDone(c, nowNs);
+        if (!advanceBody(c))
+            return; // waiting for the disk worker's next chunk
+    }
+}
+
+// The current chunk is sent; move to the next one. Returns false when it is not read yet.
+bool EventLoop::advanceBody(Connection& c)
+{
+    if (c.bodySent < c.bodyBytes)
+        return true;
+    if (!c.nextChunk) {
+        c.waitingForDisk = true;
+        readNextChunk(c);
+        return false;
+    }
+    // The sent chunk's buffer becomes the spare that the next read fills.
+    c.spare = std::move(c.chunk);
+    c.spareCapacity = c.chunkCapacity;
+    c.chunk = std::move(c.nextChunk);
+    c.chunkCapacity = c.nextChunkCapacity;
+    c.body = c.chunk.get();
+    c.bodyBytes = c.nextChunkBytes;
+    c.bodySent = 0;
+    c.nextChunkBytes = 0;
+    c.nextChunkCapacity = 0;
+    readNextChunk(c);
+    return true;
+}
+
+void EventLoop::onResponseDone(Connection& c, std::int64_t nowNs)
+{
+    TimerList::disarm(c.timer);
+    ++c.responses;
+    m_counters.requestsServed.fetch_add(1, std::memory_order_relaxed);
+    // Keep one buffer for the next small file; a big file's buffers go.
+    if (c.chunk && c.chunkCapacity <= DiskPool::kWholeFileBytes && !c.spare) {
+        c.spare = std::move(c.chunk);
+        c.spareCapacity = c.chunkCapacity;
+    }
+    c.chunk.reset();
+    c.nextChunk.reset();
+    c.file.reset();
+    c.body = nullptr;
+    c.bodyBytes = c.bodySent = 0;
+    c.errorBody.clear();
+    c.head.clear();
+    c.fileRemaining = 0;
+    if (!c.keepAlive) {
+        record(c, EventKind::BodyWritten, c.state, c.bodyTotalSent, 0, nowNs);
+        if (c.status >= 400 || c.parser->midRequest() || !c.pipelined.empty())
+            return startLingering(c, nowNs);
+        return closeConnection(c, CloseReason::Done, nowNs);
+    }
+    record(c, EventKind::BodyWritten, ConnectionState::KeepAlive, c.bodyTotalSent, 0, nowNs);
+    record(c, EventKind::KeepAlive, ConnectionState::KeepAlive, c.responses, 0, nowNs);
+    m_idleTimers.arm(c.timer, nowNs);
+    c.parser->next();
+    if (!c.pipelined.empty()) {
+        // Requests the client sent ahead: parse them now, before reading the socket again.
+        std::string pending = std::move(c.pipelined);
+        c.pipelined.clear();
+        TimerList::disarm(c.timer);
+        m_headerTimers.arm(c.timer, nowNs);
+        record(c, EventKind::BytesRead, ConnectionState::ReadingHeaders, pending.size(), 1, nowNs);
+        parseInput(c, pending.data(), pending.size(), nowNs);
+        if (c.fd < 0 || c.state != ConnectionState::ReadingHeaders)
+            return;
+    }
+    if (c.readReady || c.peerClosed)
+        onReadable(c);
+}
+
+// --- Closing -----------------------------------------------------------------------------
+
+// After an error response the client may still be sending (a body, pipelined requests).
+// Closing now would make the kernel send RST, which can destroy the response before the client
+// reads it, so stop writing and drain its input for a short while first (nginx's lingering close).
+void EventLoop::startLingering(Connection& c, std::int64_t nowNs)
+{
+    c.lingering = true;
+    ::shutdown(c.fd, SHUT_WR);
+    m_lingerTimers.arm(c.timer, nowNs);
+    c.readReady = true;
+    drainLingering(c, nowNs);
+}
+
+void EventLoop::drainLingering(Connection& c, std::int64_t nowNs)
+{
+    while (c.fd >= 0 && c.readReady) {
+        const ssize_t n = ::recv(c.fd, m_readBuffer.get(), kReadBufferBytes, 0);
+        if (n > 0)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            c.readReady = false;
+            return;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        return closeConnection(c, c.status >= 400 ? CloseReason::Rejected : CloseReason::Done, nowNs);
+    }
+}
+
+void EventLoop::closeConnection(Connection& c, CloseReason reason, std::int64_t nowNs)
+{
+    if (c.fd < 0)
+        return;
+    TimerList::disarm(c.timer);
+    record(c, EventKind::ConnectionClosed, ConnectionState::Closed, std::uint64_t(reason), 0, nowNs);
+    ::close(c.fd); // also removes it from epoll
+    c.fd = -1;
+    --m_active;
+    m_counters.activeConnections.store(m_active, std::memory_order_relaxed);
+    // Release what the connection held; a disk job in flight owns its own file and buffer.
+    c.parser.reset();
+    c.pipelined = std::string();
+    c.head = std::string();
+    c.errorBody = std::string();
+    c.chunk.reset();
+    c.nextChunk.reset();
+    c.spare.reset();
+    c.chunkCapacity = c.nextChunkCapacity = c.spareCapacity = 0;
+    c.file.reset();
+    m_freeSlots.push_back(c.slot);
+}
+
+void EventLoop::closeAll(std::int64_t nowNs)
+{
+    for (auto& slot : m_slots)
+        if (slot && slot->fd >= 0)
+            closeConnection(*slot, CloseReason::ServerStopping, nowNs);
+}
+
+// --- Bookkeeping -------------------------------------------------------------------------
+
+Connection* EventLoop::connectionAt(std::uint32_t slot, std::uint32_t id)
+{
+    if (slot >= m_slots.size() || !m_slots[slot])
+        return nullptr;
+    Connection* c = m_slots[slot].get();
+    return c->id == id && c->fd >= 0 ? c : nullptr;
+}
+
+Connection& EventLoop::newConnection(int fd)
+{
+    std::uint32_t slot;
+    if (!m_freeSlots.empty()) {
+        slot = m_freeSlots.back();
+        m_freeSlots.pop_back();
+    } else {
+        slot = std::uint32_t(m_slots.size());
+        m_slots.push_back(nullptr);
+    }
+    // A fresh object: nothing of the previous connection in this slot survives.
+    m_slots[slot] = std::make_unique<Connection>();
+    Connection& c = *m_slots[slot];
+    c.slot = slot;
+    c.fd = fd;
+    c.id = m_nextId++;
+    c.parser = std::make_unique<RequestParser>(m_config.limits);
+    ++m_active;
+    m_counters.activeConnections.store(m_active, std::memory_order_relaxed);
+    return c;
+}
+
+void EventLoop::record(Connection& c, EventKind kind, ConnectionState to, std::uint64_t arg,
+                       std::uint32_t aux, std::int64_t nowNs, std::uint8_t thread)
+{
+    EventRecord r;
+    r.t_ns = nowNs;
+    r.arg = arg;
+    r.conn = c.id;
+    r.aux = aux;
+    r.kind = kind;
+    r.from = c.state;
+    r.to = to;
+    r.thread = thread;
+    m_recorder.record(r);
+    c.state = to;
+}
+
+void EventLoop::recordLoop(EventKind kind, std::uint64_t arg, std::int64_t nowNs)
+{
+    EventRecord r;
+    r.t_ns = nowNs;
+    r.arg = arg;
+    r.kind = kind;
+    m_recorder.record(r);
+}
+
+// The Date header changes once a second; format it only then.
+const std::string& EventLoop::httpDate()
+{
+    const std::time_t now = std::time(nullptr);
+    if (now != m_dateSecond) {
+        m_dateSecond = now;
+        m_date = formatHttpDate(now);
+    }
+    return m_date;
+}
+
+} // namespace loopscope

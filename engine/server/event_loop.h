@@ -1,0 +1,126 @@
+// EventLoop: the seed's pseudocode as code. One thread runs run(); every other thread talks to it
+// only through wake() (stop) and the disk pool's eventfd.
+//
+//   while running:
+//       wait for the next event                      (epoll_wait)        waitForEvents()
+//       NEW_TCP_CONNECTION        -> read headers                        onAccept()
+//       FINISHED_READING_FROM_SOCKET -> fetch the file on a disk worker  onHeadersRead()
+//       FINISHED_READING_FROM_DISK   -> write the response headers       onDiskDone()
+//       FINISHED_WRITING_TO_SOCKET   -> write the body, then close or
+//                                       keep alive and read again        onWritable(), onResponseDone()
+//       expire timeouts                                                  expireTimers()
+//
+// Sockets are registered once, edge-triggered, for input and output; a connection remembers
+// readiness until recv/send report EAGAIN, so no epoll_ctl is needed as states change.
+#pragma once
+
+#include "core/event_record.h"
+#include "server/connection.h"
+#include "server/disk_pool.h"
+#include "server/server.h"
+#include "server/timer_list.h"
+
+#include <atomic>
+#include <cstdint>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace loopscope {
+
+class Recorder;
+
+struct LoopCounters {
+    std::atomic<std::uint64_t> connectionsAccepted{0};
+    std::atomic<std::uint64_t> requestsServed{0};
+    std::atomic<std::uint64_t> activeConnections{0};
+};
+
+class EventLoop {
+public:
+    // Takes ownership of the listening socket and the root directory fd.
+    EventLoop(const ServerConfig& config, int listenFd, int rootFd, Recorder& recorder,
+              LoopCounters& counters, std::uint32_t firstConnectionId);
+    ~EventLoop();
+    EventLoop(const EventLoop&) = delete;
+    EventLoop& operator=(const EventLoop&) = delete;
+
+    // Creates epoll, eventfds and the disk workers; returns 0 or -errno.
+    int open();
+    void run();     // on the engine thread, until wake()
+    void wake();    // from any thread: makes run() return soon
+    std::uint32_t nextConnectionId() const { return m_nextId; }
+
+private:
+    // Phases of one iteration.
+    int pollTimeoutMs(std::int64_t nowNs) const;
+    void waitForEvents();
+    void dispatch(std::uint64_t tag, std::uint32_t events);
+    void expireTimers(std::int64_t nowNs);
+
+    // The seed's events.
+    void onAccept();
+    void onReadable(Connection& c);
+    void onHeadersRead(Connection& c, std::int64_t nowNs);
+    void onRequestRejected(Connection& c, int status, std::int64_t nowNs);
+    void onDiskDone(std::unique_ptr<DiskJob> job);
+    void onWritable(Connection& c);
+    void onResponseDone(Connection& c, std::int64_t nowNs);
+
+    // Steps used by the handlers.
+    void acceptOne(int fd, std::uint32_t peerAddress, std::uint16_t peerPort, std::int64_t nowNs);
+    void pauseAccepting(int error, std::int64_t nowNs);
+    void resumeAccepting();
+    bool readInput(Connection& c, std::int64_t nowNs);
+    void parseInput(Connection& c, const char* data, std::size_t len, std::int64_t nowNs);
+    void startFileResponse(Connection& c, DiskJob& job, std::int64_t nowNs);
+    void startResponse(Connection& c, int status, std::uint64_t contentLength, const DiskJob* job,
+                       std::int64_t nowNs);
+    void takeChunk(Connection& c, DiskJob& job);
+    void readNextChunk(Connection& c);
+    void writeResponse(Connection& c);
+    bool advanceBody(Connection& c);
+    void startLingering(Connection& c, std::int64_t nowNs);
+    void drainLingering(Connection& c, std::int64_t nowNs);
+    void closeConnection(Connection& c, CloseReason reason, std::int64_t nowNs);
+    void closeAll(std::int64_t nowNs);
+
+    // Bookkeeping.
+    Connection* connectionAt(std::uint32_t slot, std::uint32_t id);
+    Connection& newConnection(int fd);
+    void record(Connection& c, EventKind kind, ConnectionState to, std::uint64_t arg,
+                std::uint32_t aux, std::int64_t nowNs, std::uint8_t thread = 0);
+    void recordLoop(EventKind kind, std::uint64_t arg, std::int64_t nowNs);
+    const std::string& httpDate();
+
+    ServerConfig m_config;
+    Recorder& m_recorder;
+    LoopCounters& m_counters;
+    FileDescriptor m_listen;
+    FileDescriptor m_root;
+    FileDescriptor m_epoll;
+    FileDescriptor m_wake;
+    DiskPool m_disk;
+
+    std::atomic<bool> m_stopRequested{false};
+    bool m_acceptPaused = false;
+    std::int64_t m_acceptResumeNs = 0;
+
+    std::vector<std::unique_ptr<Connection>> m_slots;
+    std::vector<std::uint32_t> m_freeSlots;
+    std::uint64_t m_active = 0;
+    std::uint32_t m_nextId;
+
+    TimerList m_headerTimers;
+    TimerList m_idleTimers;
+    TimerList m_sendTimers;
+    TimerList m_lingerTimers;
+
+    std::vector<std::unique_ptr<DiskJob>> m_completed;
+    std::unique_ptr<char[]> m_readBuffer;
+    std::string m_date;
+    std::time_t m_dateSecond = 0;
+};
+
+} // namespace loopscope

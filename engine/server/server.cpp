@@ -1,0 +1,181 @@
+#include "server/server.h"
+
+#include "core/recorder.h"
+#include "server/event_loop.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+namespace loopscope {
+
+namespace {
+
+// Opens the document root as a directory handle, or says in one sentence what is wrong.
+int openRoot(const std::string& root, std::string& error)
+{
+    if (root.empty()) {
+        error = "No document root was given; choose a folder to serve.";
+        return -1;
+    }
+    struct stat st{};
+    if (::stat(root.c_str(), &st) != 0) {
+        const int e = errno;
+        error = e == ENOENT ? "The document root " + root + " does not exist; choose an existing folder."
+              : e == EACCES ? "Permission denied reading the document root " + root
+                              + "; choose a folder you can read."
+                            : "Cannot use the document root " + root + ": " + std::strerror(e) + ".";
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        error = "The document root " + root + " is not a folder; choose a folder to serve.";
+        return -1;
+    }
+    const int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        error = "Cannot open the document root " + root + ": " + std::strerror(errno)
+                + "; choose a folder you can read.";
+    return fd;
+}
+
+std::string bindError(int e, const ServerConfig& config)
+{
+    const std::string where = config.bindAddress + ":" + std::to_string(config.port);
+    switch (e) {
+    case EADDRINUSE:
+        return "Port " + std::to_string(config.port) + " on " + config.bindAddress
+               + " is already in use; stop the program using it or choose another port.";
+    case EACCES:
+        return "Permission denied listening on " + where + "; choose a port above 1023.";
+    case EADDRNOTAVAIL:
+        return "The address " + config.bindAddress
+               + " does not belong to this machine; bind to 127.0.0.1 or one of its own addresses.";
+    default:
+        return "Cannot listen on " + where + ": " + std::strerror(e) + ".";
+    }
+}
+
+// Creates the non-blocking listening socket, or says in one sentence what is wrong.
+int openListener(const ServerConfig& config, std::string& error)
+{
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(config.port);
+    if (::inet_pton(AF_INET, config.bindAddress.c_str(), &addr.sin_addr) != 1) {
+        error = "'" + config.bindAddress + "' is not an IPv4 address; use for example 127.0.0.1 or 0.0.0.0.";
+        return -1;
+    }
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        error = std::string("Cannot create a socket: ") + std::strerror(errno) + ".";
+        return -1;
+    }
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 4096) != 0) {
+        error = bindError(errno, config);
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+std::uint16_t boundPort(int fd)
+{
+    sockaddr_in addr{};
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    return ntohs(addr.sin_port);
+}
+
+} // namespace
+
+struct Server::Impl {
+    explicit Impl(Recorder* r) : recorder(r ? r : &disabled) {}
+
+    Recorder disabled{2, false};
+    Recorder* recorder;
+    std::mutex mutex; // serialises start() and stop()
+    std::unique_ptr<EventLoop> loop;
+    std::thread thread;
+    std::atomic<std::uint16_t> port{0};
+    std::uint32_t nextConnectionId = 1; // ids stay unique across restarts of one Server
+    LoopCounters counters;
+};
+
+Server::Server(Recorder* recorder)
+    : m_impl(std::make_unique<Impl>(recorder))
+{
+}
+
+Server::~Server()
+{
+    stop();
+}
+
+StartResult Server::start(const ServerConfig& config)
+{
+    std::lock_guard lock(m_impl->mutex);
+    if (m_impl->loop)
+        return {false, "The server is already running on port " + std::to_string(m_impl->port.load())
+                           + "; stop it before starting it again."};
+    StartResult result;
+    const int rootFd = openRoot(config.root, result.error);
+    if (rootFd < 0)
+        return result;
+    const int listenFd = openListener(config, result.error);
+    if (listenFd < 0) {
+        ::close(rootFd);
+        return result;
+    }
+    const std::uint16_t port = boundPort(listenFd);
+    auto loop = std::make_unique<EventLoop>(config, listenFd, rootFd, *m_impl->recorder,
+                                            m_impl->counters, m_impl->nextConnectionId);
+    if (const int rc = loop->open(); rc != 0)
+        return {false, std::string("Cannot start the event loop: ") + std::strerror(-rc) + "."};
+    m_impl->loop = std::move(loop);
+    m_impl->port = port;
+    m_impl->thread = std::thread([loop = m_impl->loop.get()] { loop->run(); });
+    return {true, {}};
+}
+
+void Server::stop()
+{
+    std::lock_guard lock(m_impl->mutex);
+    if (!m_impl->loop)
+        return;
+    m_impl->loop->wake();
+    m_impl->thread.join();
+    m_impl->nextConnectionId = m_impl->loop->nextConnectionId();
+    m_impl->loop.reset(); // closes the listener, epoll, eventfds and the root
+    m_impl->port = 0;
+}
+
+bool Server::isRunning() const
+{
+    return m_impl->port.load() != 0;
+}
+
+std::uint16_t Server::port() const
+{
+    return m_impl->port.load();
+}
+
+ServerStats Server::stats() const
+{
+    ServerStats s;
+    s.connectionsAccepted = m_impl->counters.connectionsAccepted.load(std::memory_order_relaxed);
+    s.requestsServed = m_impl->counters.requestsServed.load(std::memory_order_relaxed);
+    s.activeConnections = m_impl->counters.activeConnections.load(std::memory_order_relaxed);
+    return s;
+}
+
+} // namespace loopscope
