@@ -107,6 +107,8 @@ std::optional<ServerOptions> parseServerOptions(const std::vector<std::string>& 
             if (!in.number(a, 1, 64, "a whole number from 1 to 64", n))
                 return std::nullopt;
             o.config.diskWorkers = unsigned(n);
+        } else if (a == "--no-file-cache") {
+            o.config.fileCache = false;
         } else if (a == "--no-record") {
             o.record = false;
         } else if (a == "--quiet" || a == "-q") {
@@ -151,6 +153,9 @@ Options:
   --max-connections N      connections served at once; more are accepted and closed at once
                            (default 10000)
   --disk-workers N         threads that open and read files (default 2)
+  --no-file-cache          send every request to a disk worker; by default files up to
+                           256 KiB read in the last second are served from memory (the
+                           trace shows such a request as a cache hit, not a disk read)
   --no-record              record nothing (to measure what recording costs)
   -q, --quiet              print only errors
   -h, --help               show this help

@@ -25,6 +25,7 @@ const char* toString(EventKind kind)
     case EventKind::RecordsDropped: return "RecordsDropped";
     case EventKind::AcceptPaused: return "AcceptPaused";
     case EventKind::ServerFailed: return "ServerFailed";
+    case EventKind::FileCacheHit: return "FileCacheHit";
     }
     return "Unknown";
 }

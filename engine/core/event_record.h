@@ -61,8 +61,10 @@ enum class EventKind : std::uint8_t {
     RecordsDropped = 17,        // arg: records dropped because the ring was full since the last such record.
     AcceptPaused = 18,          // arg: errno of accept4 (EMFILE/ENFILE); accepting resumes after a pause.
     ServerFailed = 19,          // arg: errno. The loop hit an unrecoverable error and stops.
+    FileCacheHit = 20,          // arg: file bytes. The file was served from the open-file cache,
+                                // no disk worker involved: FetchingFile -> WritingHeaders.
 };
-inline constexpr int kEventKindCount = 20;
+inline constexpr int kEventKindCount = 21;
 
 // Header: no complete request head within the header timeout (from the first byte, or accept).
 // KeepAliveIdle: no new request within the keep-alive timeout. Send: the client took no bytes

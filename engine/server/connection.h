@@ -6,6 +6,7 @@
 #include "core/event_record.h"
 #include "http/request.h"
 #include "server/disk_pool.h"
+#include "server/file_cache.h"
 #include "server/timer_list.h"
 
 #include <cstdint>
@@ -30,6 +31,7 @@ struct Connection {
     bool keepAlive = true;       // for the response being written
     bool diskJobPending = false; // a DiskJob for this connection is in flight
     bool waitingForDisk = false; // the body needs the chunk that is being read
+    bool isHead = false;         // the request being answered is a HEAD
 
     std::uint32_t requests = 0;  // requests started on this connection
     std::uint32_t responses = 0; // responses completed
@@ -42,6 +44,7 @@ struct Connection {
     std::string head;
     std::size_t headSent = 0;
     std::string errorBody;             // body of error pages and redirects
+    std::shared_ptr<const CachedFile> cached; // body source for a cache hit
     std::unique_ptr<char[]> chunk;     // file bytes being sent
     std::size_t chunkCapacity = 0;
     const char* body = nullptr;        // points into errorBody or chunk

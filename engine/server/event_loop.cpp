@@ -3,6 +3,7 @@
 #include "core/clock.h"
 #include "core/recorder.h"
 #include "http/response.h"
+#include "server/response_plan.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -10,6 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -68,6 +70,9 @@ int EventLoop::open()
     if (int rc = m_disk.start(m_config.diskWorkers, m_root.get()); rc != 0)
         return rc;
     m_readBuffer = std::make_unique_for_overwrite<char[]>(kReadBufferBytes);
+    if (m_config.fileCache)
+        m_cache = std::make_unique<FileCache>(m_config.fileCacheBytes,
+                                              std::int64_t(m_config.fileCacheValidity.count()) * kNsPerMs);
     const std::pair<int, std::uint64_t> fds[] = {
         {m_listen.get(), kListenerTag}, {m_disk.eventFd(), kDiskTag}, {m_wake.get(), kWakeTag}};
     for (auto [fd, tag] : fds) {
@@ -330,10 +335,13 @@ void EventLoop::onHeadersRead(Connection& c, std::int64_t nowNs)
     const HttpRequest& req = c.parser->request();
     ++c.requests;
     c.keepAlive = req.keepAlive;
+    c.isHead = req.method == HttpMethod::Head;
     TimerList::disarm(c.timer);
     record(c, EventKind::RequestHeadersRead, ConnectionState::FetchingFile, c.requests,
            std::uint32_t(req.method), nowNs);
     m_recorder.recordText(c.id, req.path);
+    if (serveFromCache(c, req, nowNs))
+        return;
 
     auto job = std::make_unique<DiskJob>();
     job->type = DiskJob::Type::OpenFile;
@@ -346,9 +354,52 @@ void EventLoop::onHeadersRead(Connection& c, std::int64_t nowNs)
     if (c.spare) { // reuse the connection's buffer for small files
         job->buffer = std::move(c.spare);
         job->bufferCapacity = c.spareCapacity;
+        c.spareCapacity = 0;
     }
     c.diskJobPending = true;
     m_disk.submit(std::move(job));
+}
+
+// A hot small file: answer from memory, no disk worker (recorded as a cache hit, not a read).
+bool EventLoop::serveFromCache(Connection& c, const HttpRequest& req, std::int64_t nowNs)
+{
+    if (!m_cache)
+        return false;
+    std::shared_ptr<const CachedFile> file = m_cache->find(req.path, nowNs);
+    if (!file)
+        return false;
+    struct stat st{};
+    st.st_mode = S_IFREG;
+    st.st_size = off_t(file->content.size());
+    st.st_mtime = file->lastModified;
+    ResponsePlan plan;
+    planFileResponse(req.method, {}, req.range, req.ifModifiedSince, st, plan);
+    record(c, EventKind::FileCacheHit, ConnectionState::WritingHeaders, file->content.size(), 0, nowNs);
+    if (plan.status == 416) {
+        startErrorResponse(c, 416, &plan, c.isHead, nowNs);
+        return true;
+    }
+    plan.contentType = file->contentType;
+    c.cached = std::move(file);
+    c.body = c.cached->content.data() + plan.bodyOffset;
+    c.bodyBytes = std::size_t(plan.bodyLength);
+    startResponse(c, plan, nowNs);
+    return true;
+}
+
+// Keeps a whole small file that a worker just read, for the next requests of the same path.
+void EventLoop::rememberFile(const DiskJob& job)
+{
+    const ResponsePlan& plan = job.plan;
+    if (!m_cache || job.error != 0 || plan.status != 200 || job.method != HttpMethod::Get
+        || plan.fileSize > FileCache::kMaxFileBytes || job.bytesRead != plan.fileSize)
+        return;
+    auto file = std::make_shared<CachedFile>();
+    file->content.assign(job.buffer.get(), job.bytesRead);
+    file->contentType = plan.contentType;
+    file->lastModified = plan.lastModified;
+    file->loadedNs = job.endNs;
+    m_cache->insert(job.path, std::move(file));
 }
 
 void EventLoop::onRequestRejected(Connection& c, int status, std::int64_t nowNs)
@@ -356,8 +407,7 @@ void EventLoop::onRequestRejected(Connection& c, int status, std::int64_t nowNs)
     TimerList::disarm(c.timer);
     c.keepAlive = false;
     record(c, EventKind::RequestRejected, ConnectionState::WritingHeaders, std::uint64_t(status), 0, nowNs);
-    c.errorBody = errorBody(status);
-    startResponse(c, status, c.errorBody.size(), nullptr, nowNs);
+    startErrorResponse(c, status, nullptr, false, nowNs);
 }
 
 // --- FINISHED_READING_FROM_DISK ----------------------------------------------------------
@@ -374,8 +424,10 @@ void EventLoop::onDiskDone(std::unique_ptr<DiskJob> job)
     record(*c, EventKind::DiskReadStarted, c->state, job->offset, job->worker, job->startNs, job->worker);
     record(*c, EventKind::DiskReadDone, first ? ConnectionState::WritingHeaders : c->state,
            job->bytesRead, std::uint32_t(job->error), job->endNs, job->worker);
-    if (first)
+    if (first) {
+        rememberFile(*job);
         return startFileResponse(*c, *job, nowNs);
+    }
     if (job->error != 0)
         return closeConnection(*c, CloseReason::Error, nowNs);
     takeChunk(*c, *job);
@@ -389,14 +441,8 @@ void EventLoop::onDiskDone(std::unique_ptr<DiskJob> job)
 void EventLoop::startFileResponse(Connection& c, DiskJob& job, std::int64_t nowNs)
 {
     const ResponsePlan& plan = job.plan;
-    if (plan.status >= 300 && plan.status != 304 && plan.status != 416) {
-        c.errorBody = errorBody(plan.status);
-        return startResponse(c, plan.status, c.errorBody.size(), &job, nowNs);
-    }
-    if (plan.status == 416) {
-        c.errorBody = errorBody(416);
-        return startResponse(c, 416, c.errorBody.size(), &job, nowNs);
-    }
+    if (plan.status >= 300 && plan.status != 304)
+        return startErrorResponse(c, plan.status, &plan, c.isHead, nowNs);
     c.fileRemaining = plan.bodyLength - job.bytesRead;
     c.fileOffset = job.offset + job.bytesRead;
     c.file = std::move(job.file);
@@ -405,41 +451,56 @@ void EventLoop::startFileResponse(Connection& c, DiskJob& job, std::int64_t nowN
     c.chunkCapacity = job.bufferCapacity;
     c.body = c.chunk.get();
     c.bodyBytes = job.bytesRead;
-    startResponse(c, plan.status, plan.contentLength, &job, nowNs);
+    startResponse(c, plan, nowNs);
     if (c.fd >= 0 && c.fileRemaining > 0)
         readNextChunk(c);
 }
 
-// Builds the response head; the body (if any) is already in c.body or c.errorBody.
-void EventLoop::startResponse(Connection& c, int status, std::uint64_t contentLength,
-                              const DiskJob* job, std::int64_t nowNs)
+// Error pages, redirects and 416: a small HTML body made here.
+void EventLoop::startErrorResponse(Connection& c, int status, const ResponsePlan* plan, bool isHead,
+                                   std::int64_t nowNs)
 {
+    c.errorBody = errorBody(status);
     c.status = status;
+    c.body = c.errorBody.data();
+    c.bodyBytes = isHead ? 0 : c.errorBody.size();
+    c.bodyTotal = c.bodyBytes;
     ResponseHead head;
     head.status = status;
-    head.contentLength = contentLength;
-    head.date = httpDate();
-    head.keepAlive = c.keepAlive && !c.peerClosed;
-    c.keepAlive = head.keepAlive;
+    head.contentType = "text/html; charset=utf-8";
+    head.contentLength = c.errorBody.size();
     head.allowGetHead = status == 405;
-    const bool isHead = job && job->method == HttpMethod::Head;
-    if (job && (status == 200 || status == 206 || status == 304)) {
-        head.contentType = job->plan.contentType;
-        head.lastModified = job->plan.lastModified;
-        head.acceptRanges = true;
-        c.bodyTotal = job->plan.bodyLength;
-    } else {
-        head.contentType = "text/html; charset=utf-8";
-        c.body = c.errorBody.data();
-        c.bodyBytes = isHead ? 0 : c.errorBody.size();
-        c.bodyTotal = c.bodyBytes;
+    if (plan) {
+        head.location = plan->location;
+        head.contentRange = plan->contentRange;
     }
-    if (job && !job->plan.location.empty())
-        head.location = job->plan.location;
-    if (job && !job->plan.contentRange.empty())
-        head.contentRange = job->plan.contentRange;
+    sendHead(c, head, nowNs);
+}
+
+// A file response (200, 206, 304); the body's first bytes are already in c.body.
+void EventLoop::startResponse(Connection& c, const ResponsePlan& plan, std::int64_t nowNs)
+{
+    c.status = plan.status;
+    c.bodyTotal = plan.bodyLength;
+    ResponseHead head;
+    head.status = plan.status;
+    head.contentType = plan.contentType;
+    head.contentLength = plan.contentLength;
+    head.lastModified = plan.lastModified;
+    head.contentRange = plan.contentRange;
+    head.acceptRanges = true;
+    sendHead(c, head, nowNs);
+}
+
+void EventLoop::sendHead(Connection& c, const ResponseHead& head, std::int64_t nowNs)
+{
+    ResponseHead h = head;
+    h.date = httpDate();
+    // A client that half-closed will send no further request: do not promise to wait for one.
+    c.keepAlive = c.keepAlive && !c.peerClosed;
+    h.keepAlive = c.keepAlive;
     c.head.clear();
-    appendResponseHead(c.head, head);
+    appendResponseHead(c.head, h);
     c.headSent = 0;
     c.bodySent = 0;
     c.bodyTotalSent = 0;
@@ -572,6 +633,7 @@ void EventLoop::onResponseDone(Connection& c, std::int64_t nowNs)
     c.chunk.reset();
     c.nextChunk.reset();
     c.file.reset();
+    c.cached.reset();
     c.body = nullptr;
     c.bodyBytes = c.bodySent = 0;
     c.errorBody.clear();
@@ -650,6 +712,7 @@ void EventLoop::closeConnection(Connection& c, CloseReason reason, std::int64_t 
     c.chunk.reset();
     c.nextChunk.reset();
     c.spare.reset();
+    c.cached.reset();
     c.chunkCapacity = c.nextChunkCapacity = c.spareCapacity = 0;
     c.file.reset();
     m_freeSlots.push_back(c.slot);

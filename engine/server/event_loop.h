@@ -17,8 +17,10 @@
 #include "core/event_record.h"
 #include "server/connection.h"
 #include "server/disk_pool.h"
+#include "server/file_cache.h"
 #include "server/server.h"
 #include "server/timer_list.h"
+#include "http/response.h"
 
 #include <atomic>
 #include <cstdint>
@@ -74,9 +76,13 @@ private:
     void resumeAccepting();
     bool readInput(Connection& c, std::int64_t nowNs);
     void parseInput(Connection& c, const char* data, std::size_t len, std::int64_t nowNs);
+    bool serveFromCache(Connection& c, const HttpRequest& req, std::int64_t nowNs);
+    void rememberFile(const DiskJob& job);
     void startFileResponse(Connection& c, DiskJob& job, std::int64_t nowNs);
-    void startResponse(Connection& c, int status, std::uint64_t contentLength, const DiskJob* job,
-                       std::int64_t nowNs);
+    void startErrorResponse(Connection& c, int status, const ResponsePlan* plan, bool isHead,
+                            std::int64_t nowNs);
+    void startResponse(Connection& c, const ResponsePlan& plan, std::int64_t nowNs);
+    void sendHead(Connection& c, const ResponseHead& head, std::int64_t nowNs);
     void takeChunk(Connection& c, DiskJob& job);
     void readNextChunk(Connection& c);
     void writeResponse(Connection& c);
@@ -102,6 +108,7 @@ private:
     FileDescriptor m_epoll;
     FileDescriptor m_wake;
     DiskPool m_disk;
+    std::unique_ptr<FileCache> m_cache; // null when the open-file cache is off
 
     std::atomic<bool> m_stopRequested{false};
     bool m_acceptPaused = false;
