@@ -97,7 +97,7 @@ void EventLoop::run()
     sockaddr_in addr{};
     socklen_t len = sizeof addr;
     ::getsockname(m_listen.get(), reinterpret_cast<sockaddr*>(&addr), &len);
-    recordLoop(EventKind::ServerStarted, ntohs(addr.sin_port), monotonicNs());
+    recordLoop(EventKind::ServerStarted, ntohs(addr.sin_port), monotonicNs(), m_config.maxConnections);
     while (!m_stopRequested.load(std::memory_order_acquire)) {
         waitForEvents();
         expireTimers(monotonicNs());
@@ -773,11 +773,12 @@ void EventLoop::record(Connection& c, EventKind kind, ConnectionState to, std::u
     c.state = to;
 }
 
-void EventLoop::recordLoop(EventKind kind, std::uint64_t arg, std::int64_t nowNs)
+void EventLoop::recordLoop(EventKind kind, std::uint64_t arg, std::int64_t nowNs, std::uint32_t aux)
 {
     EventRecord r;
     r.t_ns = nowNs;
     r.arg = arg;
+    r.aux = aux;
     r.kind = kind;
     m_recorder.record(r);
 }

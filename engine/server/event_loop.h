@@ -97,7 +97,7 @@ private:
     Connection& newConnection(int fd);
     void record(Connection& c, EventKind kind, ConnectionState to, std::uint64_t arg,
                 std::uint32_t aux, std::int64_t nowNs, std::uint8_t thread = 0);
-    void recordLoop(EventKind kind, std::uint64_t arg, std::int64_t nowNs);
+    void recordLoop(EventKind kind, std::uint64_t arg, std::int64_t nowNs, std::uint32_t aux = 0);
     const std::string& httpDate();
 
     ServerConfig m_config;
