@@ -3,6 +3,7 @@
 // The stress tests run a real producer thread against a consumer draining in batches through a
 // deliberately small ring, and prove the Recorder's promise: every record produced is either
 // consumed, in order, or counted in a RecordsDropped record placed where the loss happened.
+#include "core/clock.h"
 #include "core/event_ring.h"
 #include "core/recorder.h"
 
@@ -226,6 +227,7 @@ private slots:
     void disabledRecorderRecordsNothing();
     void recordTextSplitsIntoPieces_data();
     void recordTextSplitsIntoPieces();
+    void dropReportBeforeTextHasATimestamp();
 
     // --- Two threads ---
     void stressEveryRecordConsumedOrCounted_data();
@@ -521,6 +523,32 @@ void TestEventRing::recordTextSplitsIntoPieces()
     }
     QCOMPARE(QByteArray::fromStdString(joined), text);
     QCOMPARE(recorder.droppedTotal(), 0u);
+}
+
+// A RecordsDropped record takes its timestamp from the record it precedes. A RequestText record
+// has no timestamp: its t_ns field holds text bytes. So when the first record after an overflow
+// is text, the drop report must still carry a real time, not the path's first 8 bytes read as a
+// number ("/index.h" is about 7.5e18 ns, i.e. 238 years of uptime).
+void TestEventRing::dropReportBeforeTextHasATimestamp()
+{
+    Recorder recorder(4);
+    for (std::uint64_t i = 0; i < 5; ++i)
+        recorder.record(seqRecord(i)); // record 4 is dropped
+    QCOMPARE(drainAll(recorder).size(), std::size_t(4));
+
+    recorder.recordText(7, "/index.html");
+    const std::vector<EventRecord> out = drainAll(recorder);
+    QCOMPARE(out.size(), std::size_t(2));
+    QCOMPARE(out[0].kind, EventKind::RecordsDropped);
+    QCOMPARE(out[0].arg, 1u);
+    QCOMPARE(out[1].kind, EventKind::RequestText);
+    // Timestamps never go back: the report is no earlier than the last record delivered...
+    QVERIFY(out[0].t_ns >= seqRecord(3).t_ns);
+    // ...and, being CLOCK_MONOTONIC, no later than now.
+    QEXPECT_FAIL("", "Recorder::record() stamps RecordsDropped with r.t_ns, which for RequestText "
+                     "is text (engine/core/recorder.h); remove this line when fixed",
+                 Continue);
+    QVERIFY(out[0].t_ns <= monotonicNs());
 }
 
 void TestEventRing::stressEveryRecordConsumedOrCounted_data()
