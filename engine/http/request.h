@@ -10,6 +10,24 @@
 //   Error    - the request is bad: answer `httpStatus` (400, 405, 414, 431, 501, 505) and close.
 // The parser enforces the configured size limits on the bytes it has seen, so a client can never
 // make it buffer more than maxHeaderBlock bytes.
+//
+// Answers, modelled on nginx (the first problem in byte order wins, however the bytes were split):
+//   - a line's length excludes its CRLF; the head's size counts every byte, CRLFs and the final
+//     blank line included. Over maxRequestLine: 414; a header line over maxHeaderLine or the head
+//     over maxHeaderBlock: 431, as soon as the byte that crosses the limit arrives;
+//   - line endings must be CRLF. Unlike nginx, a bare LF (or a CR without LF) is a 400: two
+//     parsers that disagree on line endings are how requests get smuggled, and llhttp's strict
+//     mode already refuses bare LF in header lines. Empty lines before a request are skipped;
+//   - methods are case-sensitive tokens of A-Z, '-' and '_': "get" is malformed (400, as nginx);
+//     a method llhttp knows other than GET/HEAD is 405, any other token 501; both are answered
+//     once the head has parsed, after version (505), header (400) and missing-Host (400) errors;
+//   - HTTP/1.0 and 1.1 only: other versions are 505, a request line without a version is 400;
+//   - 400 also for: obs-fold, whitespace in or before a header name, two Host headers, two
+//     Transfer-Encoding headers, Content-Length with Transfer-Encoding, a bad or repeated
+//     Content-Length, Transfer-Encoding in HTTP/1.0, a bad chunk in a skipped body, and any
+//     target decodeTargetPath() refuses. A Transfer-Encoding other than "chunked": 501;
+//   - repeated Range or If-Modified-Since headers are joined with ", " (and so end up ignored).
+// After an Error, feed() keeps returning it.
 #pragma once
 
 #include "core/event_record.h"
