@@ -115,9 +115,8 @@ inline bool sendAll(int fd, std::string_view data)
     return true;
 }
 
-// Sends one byte per send() with Nagle off, so the server sees the request trickle in.
-// Waits until each byte has left the send queue (SIOCOUTQ would be more exact; TCP_NODELAY plus
-// one send per byte is enough to make the server's reads see small pieces most of the time).
+// Sends one byte per send() with Nagle off, so the server's reads see the request trickle in
+// (loopback may still coalesce a few bytes when the server is slower than the sender).
 inline bool sendByteByByte(int fd, std::string_view data)
 {
     int one = 1;

@@ -76,6 +76,8 @@ private slots:
     void keepAlive_data();
     void keepAlive();
     void pipelinedRequestsAnsweredInOrder();
+    void manyPipelinedRequestsWithBackpressure();
+    void concurrentConnections();
     void requestFedOneByteAtATime_data();
     void requestFedOneByteAtATime();
     void absoluteForm_data();
@@ -84,6 +86,8 @@ private slots:
     void paths();
     void ranges_data();
     void ranges();
+    void rangesOnLargeFile_data();
+    void rangesOnLargeFile();
     void ifModifiedSince_data();
     void ifModifiedSince();
     void badInput_data();
@@ -145,6 +149,7 @@ void ServerHttpTest::initTestCase()
     addFile("hundred.txt", QByteArray("0123456789").repeated(10).toStdString());
     addFile("dated.txt", "dated content\n");
     addFile("big.bin", patternBytes(kBigSize, 3));
+    addFile("medium.bin", patternBytes(20000, 4));
     const timeval times[2] = {{kDatedMtime, 0}, {kDatedMtime, 0}};
     QVERIFY(::utimes(path("dated.txt").c_str(), times) == 0);
 
@@ -333,6 +338,61 @@ void ServerHttpTest::pipelinedRequestsAnsweredInOrder()
     QVERIFY2(reader.buffered().empty(), "more than three responses");
 }
 
+void ServerHttpTest::manyPipelinedRequestsWithBackpressure()
+{
+    // 200 requests sent before reading anything: the ~4 MB of responses fill the socket
+    // buffers, so the server must stop, wait for EPOLLOUT, and go on with the requests it
+    // already holds, in order.
+    constexpr int kCount = 200;
+    Fd fd(connectLoopback(m_port));
+    QVERIFY(fd.valid());
+    std::string all;
+    for (int i = 0; i < kCount; ++i)
+        all += get(i % 2 ? "/medium.bin" : "/a.txt", {"X-Request: " + std::to_string(i)});
+    QVERIFY(sendAll(fd.get(), all));
+    QVERIFY(sendAll(fd.get(), get("/index.html", {"Connection: close"})));
+
+    ResponseReader reader(fd.get());
+    for (int i = 0; i < kCount; ++i) {
+        HttpResponse r;
+        const ReadResult res = reader.read(r);
+        QVERIFY2(res == ReadResult::Ok, qPrintable(QString("response %1: %2").arg(i).arg(toString(res))));
+        QCOMPARE(r.status, 200);
+        QVERIFY2(r.body == content(i % 2 ? "medium.bin" : "a.txt"),
+                 qPrintable(QString("response %1 has the wrong body").arg(i)));
+    }
+    HttpResponse last;
+    QCOMPARE(reader.read(last), ReadResult::Ok);
+    QCOMPARE(last.body, content("index.html"));
+    QVERIFY(reader.waitForClose());
+    QVERIFY(reader.buffered().empty());
+}
+
+void ServerHttpTest::concurrentConnections()
+{
+    // 50 clients at once, each sending its first request before anyone reads, then each a
+    // second one on the same connection: the loop serves them all interleaved.
+    constexpr int kClients = 50;
+    std::vector<Fd> fds;
+    std::vector<std::unique_ptr<ResponseReader>> readers;
+    for (int i = 0; i < kClients; ++i) {
+        fds.emplace_back(connectLoopback(m_port));
+        QVERIFY(fds.back().valid());
+        readers.push_back(std::make_unique<ResponseReader>(fds.back().get()));
+        QVERIFY(sendAll(fds.back().get(), get(i % 2 ? "/medium.bin" : "/style.css")));
+    }
+    for (int round = 0; round < 2; ++round) {
+        for (int i = 0; i < kClients; ++i) {
+            HttpResponse r;
+            QCOMPARE(readers[i]->read(r), ReadResult::Ok);
+            QCOMPARE(r.status, 200);
+            QVERIFY(r.body == content(i % 2 ? "medium.bin" : "style.css"));
+            if (round == 0)
+                QVERIFY(sendAll(fds[i].get(), get(i % 2 ? "/medium.bin" : "/style.css")));
+        }
+    }
+}
+
 void ServerHttpTest::requestFedOneByteAtATime_data()
 {
     QTest::addColumn<int>("requests");
@@ -477,6 +537,36 @@ void ServerHttpTest::ranges()
     QCOMPARE(r.body, content("hundred.txt").substr(std::size_t(first), std::size_t(length)));
 }
 
+void ServerHttpTest::rangesOnLargeFile_data()
+{
+    QTest::addColumn<std::string>("range");
+    QTest::addColumn<qint64>("first");
+    QTest::addColumn<qint64>("length");
+    const qint64 size = qint64(kBigSize);
+    QTest::newRow("ten bytes past 1 MB") << std::string("bytes=1000000-1000009") << qint64(1000000) << qint64(10);
+    QTest::newRow("last 100000 bytes") << std::string("bytes=-100000") << size - 100000 << qint64(100000);
+    QTest::newRow("from an odd offset to the end") << std::string("bytes=12345-") << qint64(12345) << size - 12345;
+    QTest::newRow("2 MB across chunk boundaries")
+        << std::string("bytes=65535-2162686") << qint64(65535) << qint64(2097152);
+}
+
+void ServerHttpTest::rangesOnLargeFile()
+{
+    QFETCH(std::string, range);
+    QFETCH(qint64, first);
+    QFETCH(qint64, length);
+
+    HttpResponse r;
+    const ReadResult res = fetch(m_port, get("/big.bin", {"Range: " + range, "Connection: close"}), r);
+    QVERIFY2(res == ReadResult::Ok, toString(res));
+    QCOMPARE(r.status, 206);
+    QCOMPARE(r.header("Content-Range"), "bytes " + std::to_string(first) + "-"
+                 + std::to_string(first + length - 1) + "/" + std::to_string(kBigSize));
+    QCOMPARE(qint64(r.body.size()), length);
+    QVERIFY2(r.body == content("big.bin").substr(std::size_t(first), std::size_t(length)),
+             "the range's bytes differ from the file's");
+}
+
 void ServerHttpTest::ifModifiedSince_data()
 {
     QTest::addColumn<std::string>("value");
@@ -600,6 +690,13 @@ void ServerHttpTest::requestBodyIsSkipped_data()
         << std::vector<std::string>{clHead + "GE", "T /" + second};
     QTest::newRow("chunked body, one send")
         << std::vector<std::string>{chunkedHead + "5\r\nGET /\r\n0\r\n\r\n" + second};
+    // A body much bigger than any read buffer, itself full of request-looking lines.
+    std::string bigBody;
+    while (bigBody.size() < 100'000)
+        bigBody += "GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n";
+    QTest::newRow("100 KB Content-Length body")
+        << std::vector<std::string>{get("/a.txt", {"Content-Length: " + std::to_string(bigBody.size())})
+                                        + bigBody + second};
     QTest::newRow("chunked body split across sends")
         << std::vector<std::string>{chunkedHead + "5\r\nGE", "T /\r\n0\r", "\n\r\n", second};
 }

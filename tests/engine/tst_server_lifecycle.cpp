@@ -6,6 +6,7 @@
 #include "core/recorder.h"
 #include "server/server.h"
 
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -71,6 +72,7 @@ private slots:
     void headerTimeout();
     void keepAliveIdleTimeout();
     void maxConnections();
+    void acceptBacksOffWhenOutOfFds();
 
 private:
     ServerConfig config() const;
@@ -502,6 +504,70 @@ void ServerLifecycleTest::maxConnections()
                      && r.status == 200;
              }),
              "no connection was served after the held ones closed");
+    server.stop();
+}
+
+void ServerLifecycleTest::acceptBacksOffWhenOutOfFds()
+{
+    Recorder recorder;
+    EventLog log(recorder);
+    Server server(&recorder);
+    ServerConfig c = config();
+    c.acceptPause = milliseconds(100);
+    const StartResult started = server.start(c);
+    QVERIFY2(started.ok, started.error.c_str());
+
+    // The clients' sockets are made while fds are plentiful; connect() needs no new fd.
+    constexpr int kClients = 4;
+    std::vector<Fd> clients;
+    for (int i = 0; i < kClients; ++i)
+        clients.emplace_back(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+
+    // Lower the soft fd limit to the lowest free fd number: the next fd anyone opens (the
+    // server's accept4 included) fails with EMFILE.
+    rlimit old{};
+    QVERIFY(::getrlimit(RLIMIT_NOFILE, &old) == 0);
+    const int lowestFree = ::dup(0);
+    QVERIFY(lowestFree >= 0);
+    ::close(lowestFree);
+    rlimit low = old;
+    low.rlim_cur = rlim_t(lowestFree);
+    QVERIFY(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+    auto restore = qScopeGuard([&] { ::setrlimit(RLIMIT_NOFILE, &old); });
+
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(server.port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (Fd& client : clients)
+        QVERIFY(::connect(client.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+
+    QVERIFY2(log.waitFor([](const EventRecord& r) { return r.kind == EventKind::AcceptPaused; }),
+             "no AcceptPaused record while accept4 could only fail with EMFILE");
+    const auto paused = std::find_if(log.records().begin(), log.records().end(),
+                                     [](const EventRecord& r) { return r.kind == EventKind::AcceptPaused; });
+    QCOMPARE(paused->arg, std::uint64_t(EMFILE));
+
+    // With connections waiting in the backlog the listening socket stays readable: a loop that
+    // does not back off would spin here. Measure half a second of it.
+    const double cpuStart = processCpuSeconds();
+    const auto wallStart = Clock::now();
+    waitUntil([] { return false; }, milliseconds(500));
+    const double cpu = processCpuSeconds() - cpuStart;
+    const double wall = std::chrono::duration<double>(Clock::now() - wallStart).count();
+    qInfo("out of fds: %.3f s CPU over %.3f s wall", cpu, wall);
+    restore.dismiss();
+    QVERIFY(::setrlimit(RLIMIT_NOFILE, &old) == 0);
+    QVERIFY2(cpu < 0.5 * wall, "the loop spun while accept4 failed with EMFILE");
+
+    // With fds available again, accepting resumes and every waiting client is served.
+    for (Fd& client : clients) {
+        QVERIFY(sendAll(client.get(), get("/a.txt", {"Connection: close"})));
+        ResponseReader reader(client.get());
+        HttpResponse r;
+        QCOMPARE(reader.read(r), ReadResult::Ok);
+        QCOMPARE(r.status, 200);
+    }
     server.stop();
 }
 
