@@ -167,11 +167,12 @@ std::string_view relativePath(std::string_view path)
 }
 
 // Opens the file a request names; directories resolve to their index.html. On failure sets the
-// error status in the plan and returns an invalid descriptor.
+// error status in the plan and returns an invalid descriptor. O_NONBLOCK: opening a FIFO inside
+// the root must not hang a worker (it is then refused as not a regular file).
 FileDescriptor openRequested(int rootFd, DiskJob& job, struct stat& st, std::string& servedPath)
 {
     servedPath = job.path;
-    FileDescriptor fd(openBeneath(rootFd, relativePath(servedPath), O_RDONLY | O_CLOEXEC));
+    FileDescriptor fd(openBeneath(rootFd, relativePath(servedPath), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
     if (!fd.valid() || ::fstat(fd.get(), &st) != 0) {
         job.error = fd.valid() ? errno : -fd.get();
         planErrorResponse(statusForOpenError(job.error), job.plan);
@@ -184,7 +185,7 @@ FileDescriptor openRequested(int rootFd, DiskJob& job, struct stat& st, std::str
             return {};
         }
         servedPath += "index.html";
-        fd.reset(openBeneath(rootFd, relativePath(servedPath), O_RDONLY | O_CLOEXEC));
+        fd.reset(openBeneath(rootFd, relativePath(servedPath), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
         if (!fd.valid() || ::fstat(fd.get(), &st) != 0) {
             job.error = fd.valid() ? errno : -fd.get();
             // A directory without an index is forbidden (there is no directory listing).
