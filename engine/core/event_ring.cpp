@@ -2,13 +2,31 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdlib>
+#include <new>
 
 namespace loopscope {
 
-EventRing::EventRing(std::size_t capacity)
-    : m_slots(std::make_unique<EventRecord[]>(std::bit_ceil(std::max<std::size_t>(capacity, 2))))
-    , m_mask(std::bit_ceil(std::max<std::size_t>(capacity, 2)) - 1)
+namespace {
+std::size_t slotCount(std::size_t capacity)
 {
+    return std::bit_ceil(std::max<std::size_t>(capacity, 2));
+}
+} // namespace
+
+// EventRecord is trivially copyable (an implicit-lifetime type), so calloc'ed zero bytes are
+// valid records; untouched pages of a large ring are never faulted in.
+EventRing::EventRing(std::size_t capacity)
+    : m_slots(static_cast<EventRecord*>(std::calloc(slotCount(capacity), sizeof(EventRecord))))
+    , m_mask(slotCount(capacity) - 1)
+{
+    if (!m_slots)
+        throw std::bad_alloc();
+}
+
+void EventRing::FreeSlots::operator()(EventRecord* p) const
+{
+    std::free(p);
 }
 
 std::size_t EventRing::pop(EventRecord* out, std::size_t max)

@@ -27,15 +27,31 @@ public:
     // Producer side.
     bool tryPush(const EventRecord& record)
     {
+        EventRecord* slot = claim();
+        if (!slot)
+            return false;
+        *slot = record;
+        publish();
+        return true;
+    }
+
+    // Producer side, two steps: claim() returns the next free slot (nullptr when full) for the
+    // caller to fill in place, publish() hands it to the consumer. Filling the slot directly
+    // avoids building a record on the stack and copying it, which costs more than the push
+    // itself (the narrow field stores cannot be forwarded to the wide loads of the copy).
+    EventRecord* claim()
+    {
         const std::size_t head = m_head.load(std::memory_order_relaxed);
         if (head - m_tailCache > m_mask) {
             m_tailCache = m_tail.load(std::memory_order_acquire);
             if (head - m_tailCache > m_mask)
-                return false;
+                return nullptr;
         }
-        m_slots[head & m_mask] = record;
-        m_head.store(head + 1, std::memory_order_release);
-        return true;
+        return &m_slots[head & m_mask];
+    }
+    void publish()
+    {
+        m_head.store(m_head.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     }
 
     // Consumer side: copies up to `max` records into `out`, returns how many.
@@ -50,7 +66,11 @@ public:
 private:
     static constexpr std::size_t kCacheLine = 64;
 
-    std::unique_ptr<EventRecord[]> m_slots;
+    struct FreeSlots {
+        void operator()(EventRecord* p) const;
+    };
+    // Allocated zeroed by the system (calloc), so a big ring costs memory only as it is used.
+    std::unique_ptr<EventRecord[], FreeSlots> m_slots;
     std::size_t m_mask;
     alignas(kCacheLine) std::atomic<std::size_t> m_head{0}; // written by the producer
     std::size_t m_tailCache = 0;                              // producer's copy of m_tail

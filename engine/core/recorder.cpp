@@ -3,7 +3,7 @@
 namespace loopscope {
 
 Recorder::Recorder(std::size_t capacity, bool enabled)
-    : m_ring(capacity)
+    : m_ring(enabled ? capacity : 2)
     , m_enabled(enabled)
 {
 }
@@ -12,17 +12,34 @@ bool Recorder::flushDrops(std::int64_t t_ns)
 {
     if (m_pendingDrops == 0)
         return true;
-    EventRecord r;
-    r.t_ns = t_ns;
-    r.kind = EventKind::RecordsDropped;
-    r.arg = m_pendingDrops;
-    if (!m_ring.tryPush(r))
+    EventRecord* slot = m_ring.claim();
+    if (!slot)
         return false;
+    *slot = EventRecord{};
+    // The losses began with the first record lost; never stamp later than the caller's now.
+    slot->t_ns = m_firstDropNs != 0 && m_firstDropNs <= t_ns ? m_firstDropNs : t_ns;
+    slot->kind = EventKind::RecordsDropped;
+    slot->arg = m_pendingDrops;
+    m_ring.publish();
     m_pendingDrops = 0;
     return true;
 }
 
-void Recorder::recordText(std::uint32_t conn, std::string_view text)
+void Recorder::record(const EventRecord& r, std::int64_t t_ns)
+{
+    if (!m_enabled)
+        return;
+    if (r.kind != EventKind::RequestText)
+        m_lastNs = t_ns;
+    if (m_pendingDrops != 0 && !flushDrops(t_ns)) {
+        countDrop(t_ns);
+        return;
+    }
+    if (!m_ring.tryPush(r))
+        countDrop(t_ns);
+}
+
+void Recorder::recordText(std::uint32_t conn, std::string_view text, std::int64_t t_ns)
 {
     if (!m_enabled)
         return;
@@ -30,7 +47,7 @@ void Recorder::recordText(std::uint32_t conn, std::string_view text)
     do {
         const std::string_view piece = text.substr(0, kTextBytesPerRecord);
         text.remove_prefix(piece.size());
-        record(makeTextRecord(conn, piece, text.empty()));
+        record(makeTextRecord(conn, piece, text.empty()), t_ns);
     } while (!text.empty());
 }
 

@@ -339,7 +339,7 @@ void EventLoop::onHeadersRead(Connection& c, std::int64_t nowNs)
     TimerList::disarm(c.timer);
     record(c, EventKind::RequestHeadersRead, ConnectionState::FetchingFile, c.requests,
            std::uint32_t(req.method), nowNs);
-    m_recorder.recordText(c.id, req.path);
+    m_recorder.recordText(c.id, req.path, nowNs);
     if (serveFromCache(c, req, nowNs))
         return;
 
@@ -760,27 +760,13 @@ Connection& EventLoop::newConnection(int fd)
 void EventLoop::record(Connection& c, EventKind kind, ConnectionState to, std::uint64_t arg,
                        std::uint32_t aux, std::int64_t nowNs, std::uint8_t thread)
 {
-    EventRecord r;
-    r.t_ns = nowNs;
-    r.arg = arg;
-    r.conn = c.id;
-    r.aux = aux;
-    r.kind = kind;
-    r.from = c.state;
-    r.to = to;
-    r.thread = thread;
-    m_recorder.record(r);
+    m_recorder.record(nowNs, kind, c.id, c.state, to, arg, aux, thread);
     c.state = to;
 }
 
 void EventLoop::recordLoop(EventKind kind, std::uint64_t arg, std::int64_t nowNs, std::uint32_t aux)
 {
-    EventRecord r;
-    r.t_ns = nowNs;
-    r.arg = arg;
-    r.aux = aux;
-    r.kind = kind;
-    m_recorder.record(r);
+    m_recorder.record(nowNs, kind, 0, ConnectionState::None, ConnectionState::None, arg, aux);
 }
 
 // The Date header changes once a second; format it only then.
