@@ -94,6 +94,11 @@ private slots:
     void badInput();
     void requestBodyIsSkipped_data();
     void requestBodyIsSkipped();
+    void toleratedInput_data();
+    void toleratedInput();
+    void configuredLimitsAreUsed();
+    void halfClosedClientIsStillAnswered();
+    void clientResetMidTransfer();
     void largeFileByteExact();
     void sparseGigabyteWithBoundedMemory();
     void slowReaderDoesNotBusyLoop();
@@ -145,6 +150,7 @@ void ServerHttpTest::initTestCase()
     addFile("noext", "no extension\n");
     addFile("UPPER.TXT", "upper case extension\n");
     addFile("with space.txt", "a space in the name\n");
+    addFile("caf\xc3\xa9.txt", "UTF-8 name\n");
     addFile("empty.txt", "");
     addFile("hundred.txt", QByteArray("0123456789").repeated(10).toStdString());
     addFile("dated.txt", "dated content\n");
@@ -460,6 +466,8 @@ void ServerHttpTest::paths_data()
     QTest::newRow("query string ignored") << std::string("/a.txt?v=1&x=2") << 200 << none << std::string("a.txt");
     QTest::newRow("percent-encoded space") << std::string("/with%20space.txt") << 200 << none
                                            << std::string("with space.txt");
+    QTest::newRow("percent-encoded UTF-8 name") << std::string("/caf%C3%A9.txt") << 200 << none
+                                                << std::string("caf\xc3\xa9.txt");
     QTest::newRow("duplicate slashes merged") << std::string("//dir//index.html") << 200 << none
                                               << std::string("dir/index.html");
 }
@@ -727,6 +735,118 @@ void ServerHttpTest::requestBodyIsSkipped()
     QCOMPARE(r3.body, content("index.html"));
     QVERIFY(reader.waitForClose());
     QVERIFY2(reader.buffered().empty(), "an extra response: the request body was parsed");
+}
+
+void ServerHttpTest::toleratedInput_data()
+{
+    QTest::addColumn<std::string>("request");
+    QTest::addColumn<int>("status");
+
+    std::string manyHeaders; // about 24 KiB: under the 32 KiB head limit
+    for (int i = 0; manyHeaders.size() < 24 * 1024; ++i)
+        manyHeaders += "X-Header-" + std::to_string(i) + ": " + std::string(40, 'c') + "\r\n";
+
+    QTest::newRow("HTTP/1.0 without Host") << httpRequest("GET", "/a.txt", {}, "HTTP/1.0", false) << 200;
+    QTest::newRow("empty line before the request line (RFC 9112 2.2)") << "\r\n" + get("/a.txt") << 200;
+    QTest::newRow("lower-case header names") << std::string("GET /a.txt HTTP/1.1\r\nhost: localhost\r\n\r\n")
+                                             << 200;
+    QTest::newRow("spaces and tabs around a header value")
+        << std::string("GET /a.txt HTTP/1.1\r\nHost: \t localhost \t\r\n\r\n") << 200;
+    QTest::newRow("Host with a port") << httpRequest("GET", "/a.txt", {"Host: localhost:8080"}, "HTTP/1.1", false)
+                                      << 200;
+    QTest::newRow("request line of 8000 bytes") << get("/" + std::string(7980, 'a')) << 404;
+    QTest::newRow("header line of 8000 bytes") << get("/a.txt", {"X-Long: " + std::string(7980, 'b')}) << 200;
+    QTest::newRow("24 KiB of headers") << "GET /a.txt HTTP/1.1\r\nHost: localhost\r\n" + manyHeaders + "\r\n"
+                                       << 200;
+    QTest::newRow("GET with an empty chunked body")
+        << get("/a.txt", {"Transfer-Encoding: chunked"}) + "0\r\n\r\n" << 200;
+    QTest::newRow("GET with Content-Length: 0") << get("/a.txt", {"Content-Length: 0"}) << 200;
+}
+
+void ServerHttpTest::toleratedInput()
+{
+    QFETCH(std::string, request);
+    QFETCH(int, status);
+
+    Fd fd(connectLoopback(m_port));
+    QVERIFY(fd.valid());
+    QVERIFY(sendAll(fd.get(), request));
+    ResponseReader reader(fd.get());
+    HttpResponse r;
+    QCOMPARE(reader.read(r), ReadResult::Ok);
+    QCOMPARE(r.status, status);
+    if (status == 200)
+        QCOMPARE(r.body, content("a.txt"));
+}
+
+void ServerHttpTest::configuredLimitsAreUsed()
+{
+    // A second server with small limits: they come from ServerConfig, not built-in constants.
+    Server small;
+    ServerConfig config;
+    config.root = m_root;
+    config.port = 0;
+    config.limits.maxRequestLine = 1024;
+    config.limits.maxHeaderLine = 512;
+    config.limits.maxHeaderBlock = 2048;
+    const StartResult started = small.start(config);
+    QVERIFY2(started.ok, started.error.c_str());
+
+    std::string manyHeaders;
+    for (int i = 0; i < 60; ++i)
+        manyHeaders += "X-H" + std::to_string(i) + ": " + std::string(40, 'c') + "\r\n";
+    const std::pair<std::string, int> cases[] = {
+        {get("/" + std::string(2000, 'a')), 414},
+        {get("/a.txt", {"X-Long: " + std::string(1000, 'b')}), 431},
+        {"GET /a.txt HTTP/1.1\r\nHost: localhost\r\n" + manyHeaders + "\r\n", 431},
+        {get("/a.txt", {"X-Fits: " + std::string(400, 'b')}), 200},
+    };
+    for (const auto& [request, status] : cases) {
+        HttpResponse r;
+        const ReadResult res = fetch(small.port(), request, r);
+        QVERIFY2(res == ReadResult::Ok, toString(res));
+        QCOMPARE(r.status, status);
+    }
+    small.stop();
+}
+
+void ServerHttpTest::halfClosedClientIsStillAnswered()
+{
+    // Some clients send the request and then shut down their sending side (RFC 9112 9.6
+    // allows it); the response must still arrive.
+    Fd fd(connectLoopback(m_port));
+    QVERIFY(fd.valid());
+    QVERIFY(sendAll(fd.get(), get("/a.txt")));
+    QVERIFY(::shutdown(fd.get(), SHUT_WR) == 0);
+    ResponseReader reader(fd.get());
+    HttpResponse r;
+    const ReadResult res = reader.read(r);
+    QVERIFY2(res == ReadResult::Ok, toString(res));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.body, content("a.txt"));
+    QVERIFY(reader.waitForClose());
+}
+
+void ServerHttpTest::clientResetMidTransfer()
+{
+    // The client resets the connection while the server is blocked on a full socket: the server
+    // must take the ECONNRESET/EPIPE (no SIGPIPE killing the process), free the connection and
+    // keep serving.
+    {
+        Fd fd(connectLoopback(m_port, 16 * 1024));
+        QVERIFY(fd.valid());
+        QVERIFY(sendAll(fd.get(), get("/big.bin")));
+        ResponseReader reader(fd.get());
+        HttpResponse r;
+        QCOMPARE(reader.readHead(r), ReadResult::Ok);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(reader.readBody(32 * 1024, [](std::string_view) {}), ReadResult::Ok);
+        const linger reset{1, 0}; // close() sends RST
+        QVERIFY(::setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset) == 0);
+    }
+    verifyStillServing();
+    QVERIFY2(waitUntil([&] { return m_server->stats().activeConnections == 0; }),
+             qPrintable(QString("active connections stay at %1").arg(m_server->stats().activeConnections)));
 }
 
 // ---------------------------------------------------------------------------------------------
