@@ -75,7 +75,7 @@ enum class CloseReason : std::uint8_t {
     Done = 0,               // response complete and the connection does not keep alive
     PeerClosed = 1,         // recv returned 0
     Error = 2,              // recv/send failed (ECONNRESET, EPIPE, ...)
-    Rejected = 3,           // after an error response (400, 414, ...)
+    Rejected = 3,           // after answering a malformed or refused request (RequestRejected)
     TimedOut = 4,
     TooManyConnections = 5, // accepted over the limit and closed at once
     ServerStopping = 6,

@@ -203,7 +203,7 @@ void EventLoop::expireTimers(std::int64_t nowNs)
     }
     while (TimerNode* node = m_lingerTimers.expired(nowNs)) {
         Connection& c = connectionOf(*node);
-        closeConnection(c, c.status >= 400 ? CloseReason::Rejected : CloseReason::Done, nowNs);
+        closeConnection(c, c.rejected ? CloseReason::Rejected : CloseReason::Done, nowNs);
     }
     if (m_acceptPaused && nowNs >= m_acceptResumeNs)
         resumeAccepting();
@@ -406,6 +406,7 @@ void EventLoop::onRequestRejected(Connection& c, int status, std::int64_t nowNs)
 {
     TimerList::disarm(c.timer);
     c.keepAlive = false;
+    c.rejected = true;
     record(c, EventKind::RequestRejected, ConnectionState::WritingHeaders, std::uint64_t(status), 0, nowNs);
     startErrorResponse(c, status, nullptr, false, nowNs);
 }
@@ -641,7 +642,7 @@ void EventLoop::onResponseDone(Connection& c, std::int64_t nowNs)
     c.fileRemaining = 0;
     if (!c.keepAlive) {
         record(c, EventKind::BodyWritten, c.state, c.bodyTotalSent, 0, nowNs);
-        if (c.status >= 400 || c.parser->midRequest() || !c.pipelined.empty())
+        if (c.rejected || c.parser->midRequest() || !c.pipelined.empty())
             return startLingering(c, nowNs);
         return closeConnection(c, CloseReason::Done, nowNs);
     }
@@ -690,7 +691,7 @@ void EventLoop::drainLingering(Connection& c, std::int64_t nowNs)
         }
         if (n < 0 && errno == EINTR)
             continue;
-        return closeConnection(c, c.status >= 400 ? CloseReason::Rejected : CloseReason::Done, nowNs);
+        return closeConnection(c, c.rejected ? CloseReason::Rejected : CloseReason::Done, nowNs);
     }
 }
 
