@@ -20,7 +20,7 @@ namespace {
 // several times faster than the default level (exports of millions of records stay quick).
 constexpr int kGzipLevel = 1;
 constexpr int kGzipWindowBits = 15 + 16; // +16: gzip header and trailer instead of zlib's
-constexpr std::size_t kDeflateBufferBytes = 256 * 1024;
+constexpr std::size_t kDeflateBufferBytes = std::size_t(256) * 1024;
 
 std::string folderOf(const std::string& path)
 {

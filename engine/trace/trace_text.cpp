@@ -222,19 +222,23 @@ std::string errnoText(int err)
     return text ? std::string(text) : std::string("error ") + std::to_string(err);
 }
 
-#define LOOPSCOPE_INSTANTIATE_TEXT_HELPERS(Out)                                            \
-    template void appendUnsigned<Out>(Out&, std::uint64_t);                                \
-    template void appendSigned<Out>(Out&, std::int64_t);                                   \
-    template void appendMicros<Out>(Out&, std::int64_t);                                   \
-    template void appendJsonString<Out>(Out&, std::string_view);                           \
-    template void appendJsonEscaped<Out>(Out&, std::string_view);                          \
-    template void appendCsvField<Out>(Out&, std::string_view);                             \
-    template void appendValidUtf8<Out>(Out&, std::string_view);                            \
-    template void appendIpv4<Out>(Out&, std::uint32_t, std::uint64_t);
+// The two output types the helpers are used with.
+template void appendUnsigned<std::string>(std::string&, std::uint64_t);
+template void appendSigned<std::string>(std::string&, std::int64_t);
+template void appendMicros<std::string>(std::string&, std::int64_t);
+template void appendJsonString<std::string>(std::string&, std::string_view);
+template void appendJsonEscaped<std::string>(std::string&, std::string_view);
+template void appendCsvField<std::string>(std::string&, std::string_view);
+template void appendValidUtf8<std::string>(std::string&, std::string_view);
+template void appendIpv4<std::string>(std::string&, std::uint32_t, std::uint64_t);
 
-LOOPSCOPE_INSTANTIATE_TEXT_HELPERS(std::string)
-LOOPSCOPE_INSTANTIATE_TEXT_HELPERS(TextBuffer)
-
-#undef LOOPSCOPE_INSTANTIATE_TEXT_HELPERS
+template void appendUnsigned<TextBuffer>(TextBuffer&, std::uint64_t);
+template void appendSigned<TextBuffer>(TextBuffer&, std::int64_t);
+template void appendMicros<TextBuffer>(TextBuffer&, std::int64_t);
+template void appendJsonString<TextBuffer>(TextBuffer&, std::string_view);
+template void appendJsonEscaped<TextBuffer>(TextBuffer&, std::string_view);
+template void appendCsvField<TextBuffer>(TextBuffer&, std::string_view);
+template void appendValidUtf8<TextBuffer>(TextBuffer&, std::string_view);
+template void appendIpv4<TextBuffer>(TextBuffer&, std::uint32_t, std::uint64_t);
 
 } // namespace loopscope::trace_text
