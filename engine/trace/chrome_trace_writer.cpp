@@ -689,7 +689,7 @@ void ChromeTraceWriter::finish(const TraceInfo& info)
 
 void ChromeTraceWriter::writeOtherData()
 {
-    m_out += "\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":{\"loopscope_version\":"sv;
+    m_out += "\n],\n\"otherData\":{\"loopscope_version\":"sv;
     appendJsonString(m_out, LOOPSCOPE_VERSION);
     m_out += ",\"process_name\":"sv;
     appendJsonString(m_out, m_info.processName);

@@ -6,7 +6,7 @@
 // clear at any time. Any record sequence, including garbage kinds and states, records that
 // begin mid-connection or contradict each other, yields valid JSON with properly nested spans.
 //
-// Document: {"traceEvents":[...],"displayTimeUnit":"ns","otherData":{...}} with one process
+// Document: {"traceEvents":[...],"otherData":{...}} with one process
 // (pid 1) named after TraceInfo::processName. `ts`/`dur` are microseconds with three decimals
 // (full nanosecond precision) since the first record's timestamp, whose absolute CLOCK_MONOTONIC
 // value is otherData.time_origin_ns. A disk worker's timestamp from before the first record is
@@ -33,6 +33,8 @@
 // reopens) the inner ones at the same instant. X events are written when they end, but a span
 // that starts at the same instant as its enclosing span is held back and written right after
 // it, so importers that keep file order for equal timestamps still nest them correctly.
+// There is deliberately no "displayTimeUnit": Perfetto's JSON importer takes "ns" there as the
+// unit of every timestamp (not just of the display), which would shrink our microseconds 1000x.
 #pragma once
 
 #include "core/event_record.h"

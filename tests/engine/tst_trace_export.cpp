@@ -631,8 +631,9 @@ ParsedTrace parseTrace(const QByteArray& json)
         return trace;
     }
     const QJsonObject root = doc.object();
-    if (!root.value(QLatin1String("traceEvents")).isArray() || root.value(QLatin1String("displayTimeUnit")).toString() != QLatin1String("ns") || !root.value(QLatin1String("otherData")).isObject()) {
-        trace.error = "missing traceEvents, displayTimeUnit or otherData";
+    // No displayTimeUnit: Perfetto would read "ns" there as the unit of our microsecond timestamps.
+    if (!root.value(QLatin1String("traceEvents")).isArray() || root.contains(QLatin1String("displayTimeUnit")) || !root.value(QLatin1String("otherData")).isObject()) {
+        trace.error = "missing traceEvents or otherData, or a displayTimeUnit";
         return trace;
     }
     trace.otherData = root.value(QLatin1String("otherData")).toObject();
