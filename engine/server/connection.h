@@ -32,6 +32,7 @@ struct Connection {
     bool diskJobPending = false; // a DiskJob for this connection is in flight
     bool waitingForDisk = false; // the body needs the chunk that is being read
     bool isHead = false;         // the request being answered is a HEAD
+    bool noDelay = false;        // TCP_NODELAY is set
     bool rejected = false;       // a bad request was answered; the connection closes after it
 
     std::uint32_t requests = 0;  // requests started on this connection

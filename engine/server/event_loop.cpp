@@ -34,6 +34,7 @@ constexpr std::size_t kReadBufferBytes = 64 * 1024;
 constexpr std::int64_t kSendTimeoutNs = 60'000'000'000;  // a client that stops reading (nginx: 60 s)
 constexpr std::int64_t kLingerTimeoutNs = 2'000'000'000; // reading leftovers before closing
 constexpr std::int64_t kNsPerMs = 1'000'000;
+constexpr std::uint64_t kNoDelayBodyBytes = 16 * 1024;
 
 Connection& connectionOf(TimerNode& node)
 {
@@ -236,8 +237,6 @@ void EventLoop::acceptOne(int fd, std::uint32_t peerAddress, std::uint16_t peerP
         closeConnection(c, CloseReason::TooManyConnections, nowNs);
         return;
     }
-    const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
     ev.data.u64 = c.slot;
@@ -500,6 +499,14 @@ void EventLoop::sendHead(Connection& c, const ResponseHead& head, std::int64_t n
     // A client that half-closed will send no further request: do not promise to wait for one.
     c.keepAlive = c.keepAlive && !c.peerClosed;
     h.keepAlive = c.keepAlive;
+    // Nagle's algorithm only delays the tail of a response that needs several segments, or the
+    // next response on a kept-alive connection; turn it off then, as nginx does, and save the
+    // syscall for a one-shot small response.
+    if (!c.noDelay && (c.keepAlive || c.bodyTotal > kNoDelayBodyBytes)) {
+        const int one = 1;
+        ::setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        c.noDelay = true;
+    }
     c.head.clear();
     appendResponseHead(c.head, h);
     c.headSent = 0;

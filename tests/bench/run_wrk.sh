@@ -9,6 +9,7 @@
 #   WARMUP=1            seconds of unmeasured wrk before each case (0 = none)
 #   IDLE_CONNECTIONS=10000  idle keep-alive connections for the memory figure (0 = skip)
 #   SERVERS="nginx loopscope loopscope-norec"   which servers to measure
+#   CASES_MATCHING=REGEX  only the cases whose name matches (e.g. 'close')
 #   SERVER_CPU=0 CLIENT_CPU=1   cores for the server (whole process) and for wrk
 #   NGINX_SENDFILE=on   nginx's sendfile setting (on, as production nginx runs)
 #   RESULTS=tests/bench/results/wrk-<time>.csv  summary CSV (per-run CSV and .md beside it)
@@ -48,6 +49,15 @@ CASES=(
     "256k-keepalive-c64|64|/256k.bin|"
     "1k-keepalive-c1000|1000|/1k.bin|"
 )
+
+if [[ -n "${CASES_MATCHING:-}" ]]; then
+    selected=()
+    for c in "${CASES[@]}"; do
+        [[ "${c%%|*}" =~ $CASES_MATCHING ]] && selected+=("$c")
+    done
+    ((${#selected[@]})) || { printf 'run_wrk: no case matches %s\n' "$CASES_MATCHING" >&2; exit 1; }
+    CASES=("${selected[@]}")
+fi
 
 log() { printf '%s\n' "run_wrk: $*" >&2; }
 die() { log "$*"; exit 1; }
