@@ -136,6 +136,11 @@ void EventLoop::waitForEvents()
     recordLoop(EventKind::LoopPollBegin, timeout < 0 ? ~std::uint64_t(0) : std::uint64_t(timeout), before);
     const int n = ::epoll_wait(m_epoll.get(), events, kMaxEvents, timeout);
     recordLoop(EventKind::LoopPollEnd, n < 0 ? 0 : std::uint64_t(n), monotonicNs());
+    if (n < 0 && errno != EINTR) {
+        // Only a programming error gets here (EBADF, EINVAL): say so and stop rather than spin.
+        recordLoop(EventKind::ServerFailed, std::uint64_t(errno), monotonicNs());
+        m_stopRequested.store(true, std::memory_order_release);
+    }
     for (int i = 0; i < n; ++i)
         dispatch(events[i].data.u64, events[i].events);
 }
