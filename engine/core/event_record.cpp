@@ -26,6 +26,11 @@ const char* toString(EventKind kind)
     case EventKind::AcceptPaused: return "AcceptPaused";
     case EventKind::ServerFailed: return "ServerFailed";
     case EventKind::FileCacheHit: return "FileCacheHit";
+    case EventKind::GuiEventHandled: return "GuiEventHandled";
+    case EventKind::GuiLoopAwake: return "GuiLoopAwake";
+    case EventKind::GuiLoopAboutToBlock: return "GuiLoopAboutToBlock";
+    case EventKind::GuiLoopDelay: return "GuiLoopDelay";
+    case EventKind::GuiWork: return "GuiWork";
     }
     return "Unknown";
 }
@@ -67,6 +72,18 @@ const char* toString(TimeoutKind kind)
     case TimeoutKind::Send: return "send timeout";
     }
     return "unknown timeout";
+}
+
+const char* toString(GuiWorkKind kind)
+{
+    switch (kind) {
+    case GuiWorkKind::Drain: return "drain";
+    case GuiWorkKind::Paint: return "paint";
+    case GuiWorkKind::Charts: return "charts";
+    case GuiWorkKind::Table: return "table";
+    case GuiWorkKind::Export: return "export";
+    }
+    return "work";
 }
 
 const char* toString(HttpMethod method)

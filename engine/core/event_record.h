@@ -63,8 +63,22 @@ enum class EventKind : std::uint8_t {
     ServerFailed = 19,          // arg: errno. The loop hit an unrecoverable error and stops.
     FileCacheHit = 20,          // arg: file bytes. The file was served from the open-file cache,
                                 // no disk worker involved: FetchingFile -> WritingHeaders.
+    // The GUI's own Qt event loop (recorded by the GUI on its thread, thread = kGuiThread):
+    GuiEventHandled = 21,       // t: start of an outermost QCoreApplication::notify. arg: duration ns.
+                                // aux: QEvent::Type.
+    GuiLoopAwake = 22,          // the GUI loop woke up (QAbstractEventDispatcher::awake).
+    GuiLoopAboutToBlock = 23,   // the GUI loop is going to sleep (aboutToBlock). arg: iterations so far.
+    GuiLoopDelay = 24,          // arg: how late the heartbeat timer fired, in ns (loop delay).
+    GuiWork = 25,               // t: start of the GUI's own work. arg: duration ns. aux: GuiWorkKind.
 };
-inline constexpr int kEventKindCount = 21;
+inline constexpr int kEventKindCount = 26;
+
+// Lanes that are not connections (EventRecord::thread).
+inline constexpr std::uint8_t kEngineLoopThread = 0;
+inline constexpr std::uint8_t kGuiThread = 0xff;
+
+// What the GUI was doing (aux of GuiWork): the visualiser shows its own cost.
+enum class GuiWorkKind : std::uint8_t { Drain = 0, Paint = 1, Charts = 2, Table = 3, Export = 4 };
 
 // Header: no complete request head within the header timeout (from the first byte, or accept).
 // KeepAliveIdle: no new request within the keep-alive timeout. Send: the client took no bytes
@@ -129,5 +143,6 @@ const char* toString(ConnectionState state);
 const char* toString(CloseReason reason);
 const char* toString(TimeoutKind kind);
 const char* toString(HttpMethod method);
+const char* toString(GuiWorkKind kind);
 
 } // namespace loopscope

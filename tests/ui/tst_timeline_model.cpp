@@ -1,0 +1,206 @@
+// TimelineModel: lanes built from records; packing of closed connections; loop and GUI lanes;
+// eviction. Also TraceStore's chunked, bounded storage.
+#include "model/timeline_model.h"
+#include "model/trace_store.h"
+
+#include <QtTest>
+
+#include <vector>
+
+using namespace loopscope;
+using S = ConnectionState;
+
+class TestTimelineModel : public QObject {
+    Q_OBJECT
+private slots:
+    void storeAppendsAcrossChunks();
+    void storeEvictsWholeChunksAndCountsDrops();
+    void oneConnectionFollowsTheSeedsStates();
+    void closedLanesAreReused();
+    void concurrentConnectionsGetTheirOwnLanes();
+    void loopAndGuiLanes();
+    void spanAtFindsTheCoveringSpan();
+    void evictionDropsOldSpans();
+};
+
+namespace {
+
+EventRecord rec(std::int64_t t, EventKind kind, std::uint32_t conn, S from, S to, std::uint64_t arg = 0,
+                std::uint32_t aux = 0)
+{
+    EventRecord r;
+    r.t_ns = t;
+    r.kind = kind;
+    r.conn = conn;
+    r.from = from;
+    r.to = to;
+    r.arg = arg;
+    r.aux = aux;
+    return r;
+}
+
+// One GET with Connection: close, from accept at t to close at t+9.
+std::vector<EventRecord> request(std::uint32_t conn, std::int64_t t)
+{
+    return {rec(t, EventKind::ConnectionAccepted, conn, S::None, S::Accepted),
+            rec(t + 1, EventKind::BytesRead, conn, S::Accepted, S::ReadingHeaders, 70),
+            rec(t + 2, EventKind::RequestHeadersRead, conn, S::ReadingHeaders, S::FetchingFile, 1, 1),
+            makeTextRecord(conn, "/index.html", true),
+            rec(t + 3, EventKind::DiskReadStarted, conn, S::FetchingFile, S::FetchingFile),
+            rec(t + 4, EventKind::DiskReadDone, conn, S::FetchingFile, S::WritingHeaders, 1000),
+            rec(t + 5, EventKind::ResponseHeadersWritten, conn, S::WritingHeaders, S::WritingBody, 200),
+            rec(t + 6, EventKind::BodyBytesWritten, conn, S::WritingBody, S::WritingBody, 1000),
+            rec(t + 7, EventKind::BodyWritten, conn, S::WritingBody, S::WritingBody, 1000),
+            rec(t + 9, EventKind::ConnectionClosed, conn, S::WritingBody, S::Closed)};
+}
+
+void feed(TraceStore& store, TimelineModel& model, const std::vector<EventRecord>& records)
+{
+    const std::uint64_t from = store.endIndex();
+    store.append(records.data(), records.size());
+    model.ingest(store, from, store.endIndex());
+}
+
+std::vector<S> statesOf(const std::deque<StateSpan>& spans)
+{
+    std::vector<S> out;
+    for (const StateSpan& s : spans)
+        out.push_back(s.state);
+    return out;
+}
+
+} // namespace
+
+void TestTimelineModel::storeAppendsAcrossChunks()
+{
+    TraceStore store(10 * TraceStore::kChunkRecords);
+    std::vector<EventRecord> batch(TraceStore::kChunkRecords + 5);
+    for (std::size_t i = 0; i < batch.size(); ++i)
+        batch[i].arg = i;
+    store.append(batch.data(), batch.size());
+    store.append(batch.data(), 3);
+    QCOMPARE(store.size(), batch.size() + 3);
+    QCOMPARE(store.at(TraceStore::kChunkRecords + 4).arg, std::uint64_t(TraceStore::kChunkRecords + 4));
+    QCOMPARE(store.at(batch.size() + 2).arg, 2u);
+    QCOMPARE(store.evicted(), 0u);
+}
+
+void TestTimelineModel::storeEvictsWholeChunksAndCountsDrops()
+{
+    TraceStore store(2 * TraceStore::kChunkRecords);
+    std::vector<EventRecord> batch(TraceStore::kChunkRecords);
+    for (std::size_t i = 0; i < batch.size(); ++i)
+        batch[i].arg = i;
+    batch[7].kind = EventKind::RecordsDropped;
+    batch[7].arg = 42;
+    for (int i = 0; i < 3; ++i)
+        store.append(batch.data(), batch.size());
+    store.append(batch.data(), 1); // the fourth chunk starts: the first must go
+    QCOMPARE(store.evicted(), std::uint64_t(TraceStore::kChunkRecords) * 2);
+    QCOMPARE(store.beginIndex(), std::uint64_t(TraceStore::kChunkRecords) * 2);
+    QCOMPARE(store.at(store.beginIndex() + 8).arg, 8u);
+    QVERIFY(store.size() <= store.capacity());
+    QCOMPARE(store.droppedByEngine(), 42u * 3);
+}
+
+void TestTimelineModel::oneConnectionFollowsTheSeedsStates()
+{
+    TraceStore store;
+    TimelineModel model;
+    feed(store, model, request(1, 100));
+    QCOMPARE(model.connectionLaneCount(), 1);
+    const std::vector<S> expected{S::Accepted, S::ReadingHeaders, S::FetchingFile, S::WritingHeaders,
+                                  S::WritingBody, S::None};
+    QCOMPARE(statesOf(model.laneSpans(0)), expected);
+    QCOMPARE(model.laneDiskSpans(0).size(), std::size_t(1));
+    QCOMPARE(model.laneDiskSpans(0)[0].start, 103);
+    QCOMPARE(model.laneDiskSpans(0)[0].end, 104);
+    const ConnectionSummary* c = model.connection(1);
+    QVERIFY(c);
+    QCOMPARE(c->accepted, 100);
+    QCOMPARE(c->closed, 109);
+    QCOMPARE(c->requests, 1u);
+    QCOMPARE(model.openConnections(), std::size_t(0));
+}
+
+void TestTimelineModel::closedLanesAreReused()
+{
+    TraceStore store;
+    TimelineModel model;
+    for (std::uint32_t conn = 1; conn <= 1000; ++conn)
+        feed(store, model, request(conn, conn * 100));
+    QCOMPARE(model.connectionLaneCount(), 1); // one after the other: one lane
+    QCOMPARE(model.laneSpans(0).size(), std::size_t(6000));
+    const auto& spans = model.laneSpans(0);
+    for (std::size_t i = 1; i < spans.size(); ++i)
+        QVERIFY(spans[i - 1].start <= spans[i].start);
+}
+
+void TestTimelineModel::concurrentConnectionsGetTheirOwnLanes()
+{
+    TraceStore store;
+    TimelineModel model;
+    std::vector<EventRecord> all;
+    for (std::uint32_t conn = 1; conn <= 3; ++conn)
+        all.push_back(rec(conn, EventKind::ConnectionAccepted, conn, S::None, S::Accepted));
+    all.push_back(rec(10, EventKind::ConnectionClosed, 2, S::Accepted, S::Closed));
+    all.push_back(rec(11, EventKind::ConnectionAccepted, 4, S::None, S::Accepted));
+    feed(store, model, all);
+    QCOMPARE(model.connectionLaneCount(), 3);
+    QCOMPARE(model.connection(4)->lane, 1); // took the lane connection 2 gave back
+    QCOMPARE(model.openConnections(), std::size_t(3));
+}
+
+void TestTimelineModel::loopAndGuiLanes()
+{
+    TraceStore store;
+    TimelineModel model;
+    EventRecord gui;
+    gui.t_ns = 50;
+    gui.arg = 7;
+    gui.kind = EventKind::GuiWork;
+    gui.aux = std::uint32_t(GuiWorkKind::Paint);
+    gui.thread = kGuiThread;
+    feed(store, model, {rec(10, EventKind::LoopPollBegin, 0, S::None, S::None, 100),
+                        rec(20, EventKind::LoopPollEnd, 0, S::None, S::None, 3), gui,
+                        rec(30, EventKind::LoopPollBegin, 0, S::None, S::None, 100)});
+    QCOMPARE(model.engineLoop().size(), std::size_t(3));
+    QCOMPARE(model.engineLoop()[1].phase, LoopPhase::Dispatching);
+    QCOMPARE(model.engineLoop()[1].ready, 3u);
+    QCOMPARE(model.guiLoop().size(), std::size_t(1));
+    QCOMPARE(model.guiLoop()[0].kind, GuiSpanKind::Paint);
+    QCOMPARE(model.guiLoop()[0].end, 57);
+    QCOMPARE(model.firstTime(), 10);
+    QCOMPARE(model.lastTime(), 50);
+}
+
+void TestTimelineModel::spanAtFindsTheCoveringSpan()
+{
+    std::deque<LoopSpan> spans{{10, 0, LoopPhase::Blocked}, {20, 0, LoopPhase::Dispatching}, {30, 0, LoopPhase::Blocked}};
+    QCOMPARE(TimelineModel::spanAt(spans, 5), -1);
+    QCOMPARE(TimelineModel::spanAt(spans, 10), 0);
+    QCOMPARE(TimelineModel::spanAt(spans, 19), 0);
+    QCOMPARE(TimelineModel::spanAt(spans, 20), 1);
+    QCOMPARE(TimelineModel::spanAt(spans, 1000), 2);
+}
+
+void TestTimelineModel::evictionDropsOldSpans()
+{
+    TraceStore store(2 * TraceStore::kChunkRecords);
+    TimelineModel model;
+    std::uint32_t conn = 1;
+    // Fed a request at a time, as the consumer does: the model sees every record before the
+    // store evicts it.
+    while (store.evicted() == 0) {
+        feed(store, model, request(conn, std::int64_t(conn) * 100));
+        ++conn;
+    }
+    const std::size_t before = model.laneSpans(0).size();
+    model.evicted(store);
+    QVERIFY(model.laneSpans(0).size() < before);
+    QVERIFY(model.laneSpans(0).front().start <= model.firstTime());
+    QVERIFY(model.laneSpans(0)[1].start > model.firstTime());
+}
+
+QTEST_MAIN(TestTimelineModel)
+#include "tst_timeline_model.moc"

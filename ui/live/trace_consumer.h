@@ -1,0 +1,67 @@
+// TraceConsumer: the GUI end of the recording. A timer on the GUI thread (about 60 Hz) drains
+// the engine's ring in bulk into the TraceStore, adds the GUI's own records (its loop lane), and
+// hands each appended range to the sinks (timeline, statistics, table).
+//
+// Contract: GUI thread only. Nothing is lost silently: engine drops arrive as RecordsDropped
+// records (summed by the store), and store evictions are counted by the store.
+#pragma once
+
+#include "core/event_record.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QTimer>
+
+#include <cstdint>
+#include <vector>
+
+namespace loopscope {
+
+class EventSink;
+class Recorder;
+class TraceStore;
+
+class TraceConsumer : public QObject {
+    Q_OBJECT
+public:
+    TraceConsumer(Recorder& recorder, TraceStore& store, QObject* parent = nullptr);
+
+    void addSink(EventSink* sink);
+    void start(int intervalMs = 16);
+    void stop();
+    bool isRunning() const { return m_timer.isActive(); }
+
+    // A record made on the GUI thread (its own loop lane); stored with the next drain.
+    void appendLocal(const EventRecord& record) { m_local.push_back(record); }
+
+    // Events per second over the last second, for the status bar.
+    double eventsPerSecond() const { return m_rate; }
+    std::uint64_t eventsTaken() const { return m_taken; }
+
+    // Starts a new recording: empties the store and tells every sink.
+    void clear();
+
+public slots:
+    // Drains everything waiting now (the timer calls it; tests and exports call it directly).
+    void drainNow();
+
+signals:
+    void appended(quint64 from, quint64 to);
+    void storeCleared();
+
+private:
+    void updateRate(std::uint64_t count);
+
+    Recorder& m_recorder;
+    TraceStore& m_store;
+    std::vector<EventSink*> m_sinks;
+    std::vector<EventRecord> m_batch;
+    std::vector<EventRecord> m_local;
+    QTimer m_timer;
+    std::uint64_t m_taken = 0;
+    std::uint64_t m_rateCount = 0;
+    QElapsedTimer m_rateClock;
+    double m_rate = 0;
+};
+
+} // namespace loopscope

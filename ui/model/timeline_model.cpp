@@ -1,0 +1,242 @@
+#include "model/timeline_model.h"
+
+#include "model/trace_store.h"
+
+#include <algorithm>
+
+namespace loopscope {
+
+namespace {
+
+// Closed connections remembered for hover and the inspector; older ones are forgotten.
+constexpr std::size_t kClosedConnectionsKept = 200'000;
+
+bool isConnectionKind(EventKind kind)
+{
+    switch (kind) {
+    case EventKind::ConnectionAccepted:
+    case EventKind::BytesRead:
+    case EventKind::RequestHeadersRead:
+    case EventKind::DiskReadStarted:
+    case EventKind::DiskReadDone:
+    case EventKind::ResponseHeadersWritten:
+    case EventKind::BodyBytesWritten:
+    case EventKind::BodyWritten:
+    case EventKind::KeepAlive:
+    case EventKind::RequestRejected:
+    case EventKind::TimedOut:
+    case EventKind::ConnectionClosed:
+    case EventKind::FileCacheHit:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool isGuiKind(EventKind kind)
+{
+    return kind == EventKind::GuiEventHandled || kind == EventKind::GuiLoopAwake
+           || kind == EventKind::GuiLoopAboutToBlock || kind == EventKind::GuiLoopDelay
+           || kind == EventKind::GuiWork;
+}
+
+// Drops spans that ended before t, keeping the one that covers t (spans last until the next).
+template <typename Span>
+void dropCoveredBefore(std::deque<Span>& spans, std::int64_t t)
+{
+    while (spans.size() >= 2 && spans[1].start <= t)
+        spans.pop_front();
+}
+
+} // namespace
+
+TimelineModel::TimelineModel() = default;
+
+void TimelineModel::ingest(const TraceStore& store, std::uint64_t from, std::uint64_t to)
+{
+    for (std::uint64_t i = std::max(from, store.beginIndex()); i < to; ++i)
+        onRecord(store.at(i), i);
+}
+
+void TimelineModel::onRecord(const EventRecord& r, std::uint64_t index)
+{
+    if (r.kind == EventKind::RequestText)
+        return; // its t_ns field holds text, not a time
+    if (m_firstTime == 0 || r.t_ns < m_firstTime)
+        m_firstTime = r.t_ns;
+    m_lastTime = std::max(m_lastTime, r.t_ns);
+    if (isGuiKind(r.kind))
+        return onGuiRecord(r);
+    if (r.conn != 0 && isConnectionKind(r.kind))
+        return onConnectionRecord(r, index);
+    onLoopRecord(r);
+}
+
+void TimelineModel::onConnectionRecord(const EventRecord& r, std::uint64_t index)
+{
+    const int lane = laneFor(r.conn, r.t_ns, index);
+    ConnectionSummary& s = summary(r.conn);
+    s.lastRecord = index;
+    Lane& l = m_lanes[std::size_t(lane)];
+    switch (r.kind) {
+    case EventKind::DiskReadStarted:
+        m_diskStart[r.conn] = r.t_ns;
+        return;
+    case EventKind::DiskReadDone: {
+        const auto started = m_diskStart.find(r.conn);
+        const std::int64_t start = started != m_diskStart.end() ? started->second : r.t_ns;
+        if (started != m_diskStart.end())
+            m_diskStart.erase(started);
+        l.disk.push_back({start, r.t_ns, r.conn, std::int32_t(r.aux), r.arg, r.thread});
+        break;
+    }
+    case EventKind::RequestHeadersRead:
+        ++s.requests;
+        break;
+    case EventKind::TimedOut:
+    case EventKind::RequestRejected:
+        m_markers.push_back({r.t_ns, r.kind, r.conn, lane, r.arg});
+        break;
+    default:
+        break;
+    }
+    if (r.from == r.to && r.kind != EventKind::ConnectionAccepted)
+        return;
+    StateSpan span{r.t_ns, r.conn, r.to, 0};
+    if (r.kind == EventKind::FileCacheHit && !l.spans.empty() && l.spans.back().conn == r.conn)
+        l.spans.back().requestFlags |= kSpanCacheHit; // the FetchingFile span that took no time
+    if (r.kind == EventKind::RequestRejected)
+        span.requestFlags = kSpanRejected;
+    if (r.to == ConnectionState::Closed) {
+        s.closed = r.t_ns;
+        span.state = ConnectionState::None; // the lane is free from here on
+        l.spans.push_back(span);
+        releaseLane(r.conn, r.t_ns);
+        return;
+    }
+    l.spans.push_back(span);
+}
+
+void TimelineModel::onLoopRecord(const EventRecord& r)
+{
+    switch (r.kind) {
+    case EventKind::LoopPollBegin:
+        m_loop.push_back({r.t_ns, 0, LoopPhase::Blocked});
+        break;
+    case EventKind::LoopPollEnd:
+        m_loop.push_back({r.t_ns, std::uint32_t(r.arg), LoopPhase::Dispatching});
+        break;
+    case EventKind::ServerStopped:
+    case EventKind::ServerFailed:
+        m_loop.push_back({r.t_ns, 0, LoopPhase::Stopped});
+        m_markers.push_back({r.t_ns, r.kind, 0, -1, r.arg});
+        break;
+    case EventKind::ServerStarted:
+    case EventKind::RecordsDropped:
+    case EventKind::AcceptPaused:
+        m_markers.push_back({r.t_ns, r.kind, 0, -1, r.arg});
+        break;
+    default:
+        break;
+    }
+}
+
+void TimelineModel::onGuiRecord(const EventRecord& r)
+{
+    switch (r.kind) {
+    case EventKind::GuiEventHandled:
+        m_gui.push_back({r.t_ns, r.t_ns + std::int64_t(r.arg), GuiSpanKind::Event, std::uint16_t(r.aux)});
+        break;
+    case EventKind::GuiWork:
+        m_gui.push_back({r.t_ns, r.t_ns + std::int64_t(r.arg),
+                         GuiSpanKind(std::min<std::uint32_t>(r.aux + 1, std::uint32_t(GuiSpanKind::Export))), 0});
+        break;
+    default:
+        break; // iterations and delay feed the statistics, not the lane
+    }
+}
+
+int TimelineModel::laneFor(std::uint32_t conn, std::int64_t t, std::uint64_t index)
+{
+    if (const auto found = m_laneOf.find(conn); found != m_laneOf.end())
+        return found->second;
+    // A new connection (or one whose accept was not recorded): take the lowest free lane.
+    int lane;
+    if (!m_freeLanes.empty()) {
+        lane = m_freeLanes.top();
+        m_freeLanes.pop();
+    } else {
+        lane = int(m_lanes.size());
+        m_lanes.emplace_back();
+    }
+    m_laneOf.emplace(conn, lane);
+    ConnectionSummary& s = summary(conn);
+    s.lane = lane;
+    s.accepted = t;
+    s.firstRecord = index;
+    return lane;
+}
+
+void TimelineModel::releaseLane(std::uint32_t conn, std::int64_t t)
+{
+    (void)t;
+    const auto found = m_laneOf.find(conn);
+    if (found == m_laneOf.end())
+        return;
+    m_freeLanes.push(found->second);
+    m_laneOf.erase(found);
+    m_diskStart.erase(conn);
+    m_closedOrder.push_back(conn);
+    forgetOldConnections();
+}
+
+ConnectionSummary& TimelineModel::summary(std::uint32_t conn)
+{
+    ConnectionSummary& s = m_connections[conn];
+    s.id = conn;
+    return s;
+}
+
+void TimelineModel::forgetOldConnections()
+{
+    while (m_closedOrder.size() > kClosedConnectionsKept) {
+        const std::uint32_t old = m_closedOrder.front();
+        m_closedOrder.pop_front();
+        if (!m_laneOf.contains(old))
+            m_connections.erase(old);
+    }
+}
+
+const ConnectionSummary* TimelineModel::connection(std::uint32_t id) const
+{
+    const auto found = m_connections.find(id);
+    return found == m_connections.end() ? nullptr : &found->second;
+}
+
+void TimelineModel::evicted(const TraceStore& store)
+{
+    if (store.empty())
+        return cleared();
+    // Everything before the oldest kept record's time is gone from the store; let it go here too.
+    std::int64_t t = store.at(store.beginIndex()).t_ns;
+    for (std::uint64_t i = store.beginIndex(); i < store.endIndex() && store.at(i).kind == EventKind::RequestText; ++i)
+        t = store.at(i + 1 < store.endIndex() ? i + 1 : i).t_ns;
+    for (Lane& lane : m_lanes) {
+        dropCoveredBefore(lane.spans, t);
+        while (!lane.disk.empty() && lane.disk.front().end < t)
+            lane.disk.pop_front();
+    }
+    dropCoveredBefore(m_loop, t);
+    while (!m_gui.empty() && m_gui.front().end < t)
+        m_gui.pop_front();
+    while (!m_markers.empty() && m_markers.front().t < t)
+        m_markers.pop_front();
+    m_firstTime = t;
+}
+
+void TimelineModel::cleared()
+{
+    *this = TimelineModel();
+}
+
+} // namespace loopscope
