@@ -25,9 +25,12 @@ std::size_t TraceStore::append(const EventRecord* records, std::size_t count)
             m_chunks.push_back(std::make_unique_for_overwrite<Chunk>());
         const std::size_t n = std::min(count, kChunkRecords - used);
         std::memcpy(&m_chunks.back()->records[used], records, n * sizeof(EventRecord));
-        for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t i = 0; i < n; ++i) {
             if (records[i].kind == EventKind::RecordsDropped)
                 m_dropped += records[i].arg;
+            else if (m_origin == 0 && records[i].kind != EventKind::RequestText)
+                m_origin = records[i].t_ns;
+        }
         m_end += n;
         records += n;
         count -= n;
@@ -54,6 +57,7 @@ void TraceStore::clear()
     m_chunkBase = m_begin = m_end;
     m_evicted = 0;
     m_dropped = 0;
+    m_origin = 0;
 }
 
 } // namespace loopscope

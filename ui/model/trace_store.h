@@ -36,6 +36,10 @@ public:
         return m_chunks[std::size_t(offset / kChunkRecords)]->records[offset % kChunkRecords];
     }
 
+    // The time of the first record ever appended (not changed by eviction): the zero of every
+    // relative time the window shows. 0 until a timed record arrives.
+    std::int64_t originNs() const { return m_origin; }
+
     std::size_t capacity() const { return m_capacity; }
     void setCapacity(std::size_t capacity);
     std::uint64_t evicted() const { return m_evicted; }          // records evicted so far
@@ -55,6 +59,7 @@ private:
     std::uint64_t m_end = 0;
     std::uint64_t m_evicted = 0;
     std::uint64_t m_dropped = 0;
+    std::int64_t m_origin = 0;
 };
 
 } // namespace loopscope
