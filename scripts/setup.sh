@@ -10,7 +10,7 @@ PACKAGES=(
     g++ cmake ninja-build make pkg-config
     qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-qpa-plugins libgl-dev
     node-llhttp zlib1g-dev libbenchmark-dev
-    python3 curl procps
+    fonts-dejavu-core python3 curl procps
 )
 
 missing=()
