@@ -32,6 +32,13 @@ constexpr std::int64_t kMaxRelativeNs = std::int64_t(1) << 50;
 constexpr std::uint64_t kInfiniteTimeout = UINT64_MAX;
 constexpr std::size_t kMaxSpareLanes = 1024;
 constexpr std::size_t kRememberedClosedLanes = 65536;
+// Nesting depth of GUI spans (an event, its work, work inside that work): real traces need 3;
+// damaged ones must not grow the stack without bound.
+constexpr std::size_t kGuiMaxDepth = 64;
+constexpr std::int64_t kNsPerSecond = 1'000'000'000;
+
+// What fetched the file of a connection's current request (request span args "cache").
+enum class FileSource : std::uint8_t { None, CacheHit, Disk };
 
 bool isLiveState(ConnectionState s)
 {
@@ -158,6 +165,9 @@ struct ChromeTraceWriter::ConnectionLane {
     std::int64_t lastT = 0;
     OpenSpan spans[kLevelCount];
     ConnectionState spanState = ConnectionState::None; // the open state span's state
+    bool stateCacheHit = false; // the open (FetchingFile) state span ended in a cache hit
+    std::uint64_t cacheBytes = 0;
+    FileSource fileSource = FileSource::None; // of the open request
 
     AssembledRequest request;
     bool rejected = false;
@@ -182,6 +192,8 @@ struct ChromeTraceWriter::ConnectionLane {
             span.deferred.clear();
         }
         spanState = ConnectionState::None;
+        stateCacheHit = false;
+        fileSource = FileSource::None;
         request.stop();
         request.target.clear();
         rejected = hasStatus = hasBytes = diskDone = false;
@@ -234,6 +246,13 @@ void ChromeTraceWriter::addOne(const EventRecord& r)
     const std::int64_t t = relativeTime(r.t_ns);
     m_lastT = std::max(m_lastT, t);
     switch (r.kind) {
+    case EventKind::GuiEventHandled:
+    case EventKind::GuiLoopAwake:
+    case EventKind::GuiLoopAboutToBlock:
+    case EventKind::GuiLoopDelay:
+    case EventKind::GuiWork:
+        addGuiRecord(r, t); // by kind: the GUI's records belong on its track whatever their lane
+        return;
     case EventKind::ServerStarted:
     case EventKind::ServerStopped:
     case EventKind::LoopPollBegin:
@@ -262,7 +281,8 @@ ChromeTraceWriter::LoopLane& ChromeTraceWriter::loopLane(std::uint8_t thread)
     if (!lane.named) {
         lane.named = true;
         std::string name = thread == 0 ? std::string("engine loop") : "lane " + std::to_string(thread);
-        writeThreadNames(kLoopTid + thread, name, thread);
+        // Sort index 1 is the GUI loop's, right below the engine loop it is compared with.
+        writeThreadNames(kLoopTid + thread, name, thread == 0 ? 0 : std::int64_t(thread) + 1);
     }
     return lane;
 }
@@ -346,6 +366,126 @@ void ChromeTraceWriter::addDropRecord(const EventRecord& r, std::int64_t t)
     writeCounter("dropped records", "total", m_droppedInTrace, t);
 }
 
+// ---- The GUI's event loop ------------------------------------------------------------------
+
+void ChromeTraceWriter::guiLaneNamed()
+{
+    if (m_guiNamed)
+        return;
+    m_guiNamed = true;
+    writeThreadNames(kGuiTid, "GUI event loop", 1);
+}
+
+void ChromeTraceWriter::addGuiRecord(const EventRecord& r, std::int64_t t)
+{
+    guiLaneNamed();
+    switch (r.kind) {
+    case EventKind::GuiEventHandled:
+    case EventKind::GuiWork: {
+        // t is within [0, kMaxRelativeNs]; so is the end, whatever the duration says.
+        const auto room = static_cast<std::uint64_t>(kMaxRelativeNs - t);
+        const std::int64_t end = t + static_cast<std::int64_t>(std::min(r.arg, room));
+        m_guiPending.push_back({t, end, r.aux, r.kind == EventKind::GuiWork});
+        // Keep the later half: the spans that may still get an enclosing event or nested work.
+        if (m_guiPending.size() >= kGuiPending)
+            flushGuiSpans(kGuiPending / 2);
+        return;
+    }
+    case EventKind::GuiLoopDelay:
+        openTimedEvent(m_out, 'C', kGuiTid, t);
+        appendPlainName(m_out, "GUI loop delay (ms)"sv);
+        m_out += ",\"args\":{\"ms\":"sv;
+        appendMicros(m_out, static_cast<std::int64_t>(r.arg / 1000)); // µs as ms.mmm
+        m_out += "}}"sv;
+        return;
+    case EventKind::GuiLoopAboutToBlock:
+        countGuiIteration(t);
+        return;
+    default: // GuiLoopAwake: one per iteration, counted through AboutToBlock already
+        return;
+    }
+}
+
+// Writes all but the `keep` latest-starting pending spans, in start order with the enclosing
+// span first (longer first, an event before work of the same extent).
+void ChromeTraceWriter::flushGuiSpans(std::size_t keep)
+{
+    if (m_guiPending.size() <= keep)
+        return;
+    std::sort(m_guiPending.begin(), m_guiPending.end(), [](const GuiSpan& a, const GuiSpan& b) {
+        if (a.start != b.start)
+            return a.start < b.start;
+        if (a.end != b.end)
+            return a.end > b.end;
+        if (a.work != b.work)
+            return !a.work;
+        return a.aux < b.aux;
+    });
+    const auto n = static_cast<std::ptrdiff_t>(m_guiPending.size() - keep);
+    for (auto it = m_guiPending.begin(); it != m_guiPending.begin() + n; ++it)
+        writeGuiSpan(*it);
+    m_guiPending.erase(m_guiPending.begin(), m_guiPending.begin() + n);
+}
+
+// A sweep over spans in start order: m_guiOpenEnds holds the ends of the written spans that
+// enclose the current start, innermost last. A span is moved to start no earlier than the last
+// written one (so file order stays start order, which importers rely on for equal times) and
+// cut to end inside its enclosing span, so the track always nests.
+void ChromeTraceWriter::writeGuiSpan(const GuiSpan& span)
+{
+    const std::int64_t start = std::max(span.start, m_guiWrittenStart);
+    std::int64_t end = std::max(span.end, start);
+    while (!m_guiOpenEnds.empty() && m_guiOpenEnds.back() <= start)
+        m_guiOpenEnds.pop_back();
+    if (!m_guiOpenEnds.empty())
+        end = std::min(end, m_guiOpenEnds.back());
+    if (m_guiOpenEnds.size() >= kGuiMaxDepth)
+        end = start;
+    if (end > start)
+        m_guiOpenEnds.push_back(end);
+    m_guiWrittenStart = start;
+
+    openSpanEvent(m_out, kGuiTid, start, end);
+    if (!span.work) {
+        appendPlainName(m_out, "event"sv);
+        Args(m_out).number("type", span.aux).close();
+    } else if (span.aux <= static_cast<std::uint32_t>(GuiWorkKind::Export)) {
+        appendPlainName(m_out, toString(static_cast<GuiWorkKind>(span.aux)));
+        m_out += '}';
+    } else {
+        appendPlainName(m_out, "work"sv);
+        Args(m_out).number("work_kind", span.aux).close();
+    }
+}
+
+// Iterations are counted per second from the first one (so the first second is a whole one).
+// A second's count is written, at its start, once a later iteration shows it has ended.
+void ChromeTraceWriter::countGuiIteration(std::int64_t t)
+{
+    if (!m_guiCounting) {
+        m_guiCounting = true;
+        m_guiIterationOrigin = t;
+        m_guiSecond = 0;
+        m_guiIterations = 0;
+    }
+    // An iteration from before the current second (damaged order) counts into it.
+    const std::int64_t second = std::max<std::int64_t>(0, t - m_guiIterationOrigin) / kNsPerSecond;
+    if (second > m_guiSecond) {
+        writeGuiIterations(m_guiSecond, m_guiIterations);
+        if (second > m_guiSecond + 1) // a second without any iteration: the GUI was stuck
+            writeGuiIterations(m_guiSecond + 1, 0);
+        m_guiSecond = second;
+        m_guiIterations = 0;
+    }
+    ++m_guiIterations;
+}
+
+void ChromeTraceWriter::writeGuiIterations(std::int64_t second, std::uint64_t count)
+{
+    const std::int64_t t = std::min(kMaxRelativeNs, m_guiIterationOrigin + second * kNsPerSecond);
+    writeCounter("GUI loop iterations/s", "iterations", count, t, kGuiTid);
+}
+
 // ---- Connection lanes ----------------------------------------------------------------------
 
 ChromeTraceWriter::ConnectionLane& ChromeTraceWriter::laneFor(std::uint32_t conn, std::int64_t t)
@@ -375,6 +515,8 @@ void ChromeTraceWriter::addConnectionRecord(const EventRecord& r, std::int64_t t
     const bool moves = r.from != r.to;
     // The disk span ends before the state change it causes (FetchingFile -> WritingHeaders).
     const bool diskSpanEnded = r.kind == EventKind::DiskReadDone && finishDiskRead(lane, r, t);
+    if (r.kind == EventKind::FileCacheHit)
+        noteCacheHit(lane, r); // before the FetchingFile span it marks is written
     if (moves)
         closeSpan(lane, kStateLevel, t);
     applyRequestEffects(lane, r, t);
@@ -386,6 +528,16 @@ void ChromeTraceWriter::addConnectionRecord(const EventRecord& r, std::int64_t t
         writeConnectionInstant(lane, r, t);
     if (r.to == ConnectionState::Closed || r.kind == EventKind::ConnectionClosed)
         closeLane(lane, t, true);
+}
+
+void ChromeTraceWriter::noteCacheHit(ConnectionLane& lane, const EventRecord& r)
+{
+    if (lane.spans[kStateLevel].open && lane.spanState == ConnectionState::FetchingFile) {
+        lane.stateCacheHit = true;
+        lane.cacheBytes = r.arg;
+    }
+    if (lane.spans[kRequestLevel].open && lane.fileSource == FileSource::None)
+        lane.fileSource = FileSource::CacheHit;
 }
 
 void ChromeTraceWriter::applyRequestEffects(ConnectionLane& lane, const EventRecord& r, std::int64_t t)
@@ -498,7 +650,10 @@ void ChromeTraceWriter::writeSpan(TextBuffer& out, const ConnectionLane& lane, i
     openSpanEvent(out, lane.tid, lane.spans[level].start, end);
     if (level == kStateLevel) {
         appendPlainName(out, toString(lane.spanState));
-        out += '}';
+        if (lane.stateCacheHit)
+            Args(out).text("cache", "hit").number("bytes", lane.cacheBytes).close();
+        else
+            out += '}';
         return;
     }
     if (level == kDiskLevel) {
@@ -532,6 +687,8 @@ void ChromeTraceWriter::writeSpan(TextBuffer& out, const ConnectionLane& lane, i
         args.number("status", lane.status);
     if (lane.hasBytes)
         args.number("bytes", lane.bytes);
+    if (!lane.rejected && lane.fileSource != FileSource::None)
+        args.text("cache", lane.fileSource == FileSource::CacheHit ? "hit"sv : "disk"sv);
     args.close();
 }
 
@@ -541,6 +698,7 @@ void ChromeTraceWriter::enterState(ConnectionLane& lane, ConnectionState state, 
         return;
     openSpan(lane, kStateLevel, t);
     lane.spanState = state;
+    lane.stateCacheHit = false;
 }
 
 void ChromeTraceWriter::beginRequest(ConnectionLane& lane, const EventRecord& r, std::int64_t t,
@@ -555,6 +713,7 @@ void ChromeTraceWriter::beginRequest(ConnectionLane& lane, const EventRecord& r,
     lane.hasStatus = rejected;
     lane.status = rejected ? r.arg : 0;
     lane.hasBytes = false;
+    lane.fileSource = FileSource::None;
     if (rejected) {
         lane.request.stop();
         lane.request.target.clear();
@@ -582,6 +741,8 @@ void ChromeTraceWriter::endRequest(ConnectionLane& lane, std::int64_t t)
 void ChromeTraceWriter::beginDiskRead(ConnectionLane& lane, const EventRecord& r, std::int64_t t)
 {
     openSpan(lane, kDiskLevel, t);
+    if (lane.spans[kRequestLevel].open && lane.fileSource == FileSource::None)
+        lane.fileSource = FileSource::Disk;
     lane.diskOffset = r.arg;
     lane.diskWorker = r.aux;
     lane.diskDone = false;
@@ -618,11 +779,15 @@ void ChromeTraceWriter::writeConnectionInstant(const ConnectionLane& lane, const
     case EventKind::RequestRejected:
         key = "status";
         break;
+    case EventKind::FileCacheHit:
+        key = "bytes";
+        break;
     default:
         break;
     }
     openInstantEvent(m_out, lane.tid, t, 't');
-    appendPlainName(m_out, toString(r.kind));
+    // A hit takes no time, so its FetchingFile span is invisible at most zoom levels.
+    appendPlainName(m_out, r.kind == EventKind::FileCacheHit ? "file cache hit"sv : toString(r.kind));
     Args args(m_out);
     if (key) {
         args.number(key, r.arg);
@@ -656,9 +821,10 @@ void ChromeTraceWriter::writeThreadNames(std::uint64_t tid, const std::string& n
     m_out += "}}"sv;
 }
 
-void ChromeTraceWriter::writeCounter(const char* name, const char* key, std::uint64_t value, std::int64_t t)
+void ChromeTraceWriter::writeCounter(const char* name, const char* key, std::uint64_t value, std::int64_t t,
+                                     std::uint64_t tid)
 {
-    openTimedEvent(m_out, 'C', kLoopTid, t);
+    openTimedEvent(m_out, 'C', tid, t);
     appendPlainName(m_out, name);
     Args(m_out).number(key, value).close();
 }
@@ -684,6 +850,9 @@ void ChromeTraceWriter::finish(const TraceInfo& info)
         closeLane(*m_lanes.at(conn), m_lastT, false);
     for (std::size_t thread = 0; thread < m_loops->size(); ++thread)
         closeLoopSpans((*m_loops)[thread], static_cast<std::uint8_t>(thread), m_lastT);
+    flushGuiSpans(0);
+    if (m_guiCounting && m_lastT - m_guiIterationOrigin >= (m_guiSecond + 1) * kNsPerSecond)
+        writeGuiIterations(m_guiSecond, m_guiIterations); // the last second, if it is complete
     writeOtherData();
 }
 

@@ -1,9 +1,9 @@
 // ChromeTraceWriter: records as Chrome Trace Event JSON, for Perfetto UI and chrome://tracing.
 //
 // Contract: the writer streams. add() turns records into events as they come and keeps only
-// per-open-connection state; finish() closes what is still open at the last timestamp and ends
-// the document. The writer only formats: output() accumulates bytes for the caller to write and
-// clear at any time. Any record sequence, including garbage kinds and states, records that
+// per-open-connection state and a bounded buffer of GUI spans; finish() closes what is still
+// open at the last timestamp and ends the document. The writer only formats: output()
+// accumulates bytes for the caller to write and clear at any time. Any record sequence, including garbage kinds and states, records that
 // begin mid-connection or contradict each other, yields valid JSON with properly nested spans.
 //
 // Document: {"traceEvents":[...],"otherData":{...}} with one process
@@ -14,18 +14,36 @@
 // are clamped there (only damaged timestamps get that far; doubles keep nanoseconds up to there). otherData also carries the drop total,
 // document root, listen address and loopscope version.
 //
-// Tracks, one tid each (thread_name and thread_sort_index metadata, the engine loop first):
-//  - "engine loop" (tid 1; producer lane k > 0 is tid 1 + k, "lane k"): X spans "epoll_wait"
-//    (args timeout_ms, ready) and "dispatch" (PollEnd to the next PollBegin, args ready), and
-//    instants for server events (ServerStarted, AcceptPaused, ...).
+// Tracks, one tid each (thread_name and thread_sort_index metadata: the engine loop first, the
+// GUI loop right after it, then producer lanes, then connections):
+//  - "engine loop" (tid 1; producer lane k > 0 is tid 1 + k, "lane k", sort index 1 + k):
+//    X spans "epoll_wait" (args timeout_ms, ready) and "dispatch" (PollEnd to the next
+//    PollBegin, args ready), and instants for server events (ServerStarted, AcceptPaused, ...).
+//  - "GUI event loop" (tid 257, sort index 1; the Gui* kinds, whatever their thread field):
+//    an X span "event" (args type: the QEvent::Type) per GuiEventHandled and an X span named
+//    after the GuiWorkKind ("drain", "paint", ...; "work" with args work_kind if unknown) per
+//    GuiWork, from t for arg ns. Work nests inside the event that ran it: the GUI records a
+//    work span before or after its event, so GUI spans wait in a bounded buffer (kGuiPending)
+//    and are written in start order, enclosing span first. A span that arrives after spans
+//    starting later were written, or that overlaps a written span without containing it, is
+//    clamped to fit (start moved up, end cut): only damaged or very late records get that.
+//    Counters "GUI loop delay (ms)" (args ms, one per GuiLoopDelay) and "GUI loop
+//    iterations/s" (args iterations: GuiLoopAboutToBlock records per second, seconds counted
+//    from the first one; written at the second's start once it has ended, a 0 after a second
+//    without any; the last second is written only if the trace goes past its end).
+//    GuiLoopAwake and GuiLoopAboutToBlock get no event of their own (thousands per second
+//    would drown the track).
 //  - "conn N" (tid 1000 + N): an X span per connection state (named after the state, KeepAlive
 //    idle included); per request an X span "GET /path" from RequestHeadersRead to BodyWritten
 //    (or to close) with args {method, path, request, status, bytes} that contains the state spans
 //    of that request (a rejected request is a span "rejected <status>" from RequestRejected);
 //    an X span "disk read" per DiskReadStarted..DiskReadDone (args bytes, errno, offset, worker)
-//    inside the state span it happened in; thread instants for the raw events that are not
-//    spans (ConnectionAccepted, BytesRead, BodyBytesWritten, KeepAlive, RequestRejected,
-//    TimedOut, ConnectionClosed with its reason in words).
+//    inside the state span it happened in; a FileCacheHit gives the (zero-length) FetchingFile
+//    span args {cache:"hit", bytes} plus an instant "file cache hit" (args bytes), and the
+//    request span's args say cache:"hit" or cache:"disk" (a disk read ran for it; neither
+//    when no file was fetched, e.g. a rejected request); thread instants for the raw events
+//    that are not spans (ConnectionAccepted, BytesRead, BodyBytesWritten, KeepAlive,
+//    RequestRejected, TimedOut, ConnectionClosed with its reason in words).
 //  - counters "active connections" (args count) and "dropped records" (args total); each
 //    RecordsDropped is also a process-scoped instant.
 // Nesting: per connection, times are clamped to be non-decreasing, and spans are levels
@@ -57,6 +75,11 @@ public:
     static constexpr std::uint64_t kProcessId = 1;
     static constexpr std::uint64_t kLoopTid = 1;              // + the record's thread lane
     static constexpr std::uint64_t kConnectionTidBase = 1000; // + the connection id
+    static constexpr std::uint64_t kGuiTid = kLoopTid + 256;  // after every producer lane
+    // GUI spans held back for sorting. A work span is recorded at most one drain (~16 ms)
+    // away from its event, a few hundred spans at most; this leaves a wide margin and bounds
+    // memory (32 bytes a span).
+    static constexpr std::size_t kGuiPending = 4096;
 
     explicit ChromeTraceWriter(const TraceInfo& info);
     ~ChromeTraceWriter();
@@ -84,9 +107,24 @@ private:
                         const std::uint64_t* readyAtEnd = nullptr);
     void addDropRecord(const EventRecord& record, std::int64_t t);
 
+    // The GUI's event loop.
+    struct GuiSpan {
+        std::int64_t start = 0;
+        std::int64_t end = 0;
+        std::uint32_t aux = 0; // QEvent::Type or GuiWorkKind
+        bool work = false;     // GuiWork, else GuiEventHandled
+    };
+    void guiLaneNamed();
+    void addGuiRecord(const EventRecord& record, std::int64_t t);
+    void flushGuiSpans(std::size_t keep);
+    void writeGuiSpan(const GuiSpan& span);
+    void countGuiIteration(std::int64_t t);
+    void writeGuiIterations(std::int64_t second, std::uint64_t count);
+
     // Connection lanes.
     ConnectionLane& laneFor(std::uint32_t conn, std::int64_t t);
     void addConnectionRecord(const EventRecord& record, std::int64_t t);
+    void noteCacheHit(ConnectionLane& lane, const EventRecord& record);
     void applyRequestEffects(ConnectionLane& lane, const EventRecord& record, std::int64_t t);
     void closeLane(ConnectionLane& lane, std::int64_t t, bool connectionEnded);
     void rememberClosedLane(std::uint32_t conn, std::int64_t end);
@@ -103,7 +141,8 @@ private:
     void writeConnectionInstant(const ConnectionLane& lane, const EventRecord& record, std::int64_t t);
 
     void writeThreadNames(std::uint64_t tid, const std::string& name, std::int64_t sortIndex);
-    void writeCounter(const char* name, const char* key, std::uint64_t value, std::int64_t t);
+    void writeCounter(const char* name, const char* key, std::uint64_t value, std::int64_t t,
+                      std::uint64_t tid = kLoopTid);
     void writeOtherData();
 
     TextBuffer m_out;
@@ -125,6 +164,15 @@ private:
     std::int64_t m_forgottenLaneEnd = 0;
     std::vector<std::unique_ptr<ConnectionLane>> m_spareLanes; // reused: keeps string capacity
     std::unique_ptr<std::array<LoopLane, 256>> m_loops;
+
+    bool m_guiNamed = false;
+    std::vector<GuiSpan> m_guiPending;
+    std::vector<std::int64_t> m_guiOpenEnds; // ends of written GUI spans enclosing the sweep point
+    std::int64_t m_guiWrittenStart = 0;      // start of the last written GUI span
+    bool m_guiCounting = false;              // an iteration second is being counted
+    std::int64_t m_guiIterationOrigin = 0;   // the first iteration's time: second 0 starts there
+    std::int64_t m_guiSecond = 0;            // the second being counted
+    std::uint64_t m_guiIterations = 0;       // iterations counted in it
 };
 
 } // namespace loopscope

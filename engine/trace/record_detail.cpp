@@ -32,6 +32,46 @@ void appendErrno(std::string& out, std::uint64_t err)
     }
 }
 
+// Nanoseconds as milliseconds with three decimals ("0.340 ms"): GUI costs are read in ms.
+void appendMillis(std::string& out, std::uint64_t ns)
+{
+    trace_text::appendMicros(out, static_cast<std::int64_t>(ns / 1000));
+    out += " ms"sv;
+}
+
+void appendGuiDetail(std::string& out, const EventRecord& r)
+{
+    switch (r.kind) {
+    case EventKind::GuiEventHandled:
+        out += "GUI handled event type "sv;
+        appendUnsigned(out, r.aux);
+        out += " for "sv;
+        appendMillis(out, r.arg);
+        return;
+    case EventKind::GuiLoopAwake:
+        out += "GUI loop woke up"sv;
+        return;
+    case EventKind::GuiLoopAboutToBlock:
+        out += "GUI loop about to block (iteration "sv;
+        appendUnsigned(out, r.arg);
+        out += ')';
+        return;
+    case EventKind::GuiLoopDelay:
+        out += "GUI loop "sv;
+        appendMillis(out, r.arg);
+        out += " late"sv;
+        return;
+    case EventKind::GuiWork:
+        out += "GUI "sv;
+        out += guiWorkText(r.aux);
+        out += " for "sv;
+        appendMillis(out, r.arg);
+        return;
+    default:
+        return;
+    }
+}
+
 void appendServerDetail(std::string& out, const EventRecord& r)
 {
     switch (r.kind) {
@@ -124,6 +164,11 @@ void appendConnectionDetail(std::string& out, const EventRecord& r)
     case EventKind::ConnectionClosed:
         out += closeReasonText(r.arg);
         return;
+    case EventKind::FileCacheHit:
+        out += "served from the file cache ("sv;
+        appendCount(out, r.arg, "bytes");
+        out += ')';
+        return;
     default:
         return;
     }
@@ -156,6 +201,15 @@ const char* methodText(std::uint32_t method)
     return "OTHER";
 }
 
+std::string guiWorkText(std::uint32_t kind)
+{
+    if (kind <= static_cast<std::uint32_t>(GuiWorkKind::Export))
+        return toString(static_cast<GuiWorkKind>(kind));
+    std::string out = "work kind ";
+    appendUnsigned(out, kind);
+    return out;
+}
+
 void appendRecordDetail(std::string& out, const EventRecord& record)
 {
     const auto kind = static_cast<unsigned>(record.kind);
@@ -166,6 +220,7 @@ void appendRecordDetail(std::string& out, const EventRecord& record)
     }
     appendServerDetail(out, record);
     appendConnectionDetail(out, record);
+    appendGuiDetail(out, record);
 }
 
 } // namespace loopscope

@@ -7,10 +7,13 @@
 //    exported to .json and .json.gz and parsed back with QJsonDocument: every connection's state
 //    spans, requests, disk reads and their nesting are compared with what the generator did;
 //  - CSV is parsed back per RFC 4180 and compared with the records field by field;
+//  - the GUI's own records (events, work, loop delay, iterations) and file cache hits show on
+//    their tracks and in words, including GUI spans recorded out of order;
 //  - random and mutated record sequences must always give valid, properly nested JSON.
 #include "core/event_record.h"
 #include "trace/chrome_trace_writer.h"
 #include "trace/csv_trace_writer.h"
+#include "trace/record_detail.h"
 #include "trace/request_assembler.h"
 #include "trace/trace_sink.h"
 #include "trace/trace_text.h"
@@ -51,6 +54,14 @@ EventRecord record(K kind, std::int64_t t, std::uint32_t conn = 0, S from = S::N
     r.to = to;
     r.arg = arg;
     r.aux = aux;
+    return r;
+}
+
+// A record of the GUI's own loop, as GuiLoopProbe and TraceConsumer make them.
+EventRecord guiRecord(K kind, std::int64_t t, std::uint64_t arg = 0, std::uint32_t aux = 0)
+{
+    EventRecord r = record(kind, t, 0, S::None, S::None, arg, aux);
+    r.thread = kGuiThread;
     return r;
 }
 
@@ -144,7 +155,9 @@ TraceInfo smallInfo()
 constexpr const char* kSecondTarget = "/docs/a \"quoted\", long path.html";
 
 // One keep-alive connection with two requests (200, then 404 from a failed disk read, then an
-// idle timeout) and one connection whose request is rejected with 400.
+// idle timeout), one connection whose request is rejected with 400, one whose request is
+// served from the file cache, and the GUI's records as its drain appends them (late, and a
+// drain's work before the timer event that ran it).
 std::vector<EventRecord> smallSession()
 {
     constexpr std::int64_t t0 = 1'000'000'000;
@@ -175,9 +188,19 @@ std::vector<EventRecord> smallSession()
     r.push_back(record(K::BodyWritten, t0 + 128'000, 2, S::WritingBody, S::WritingBody, 50));
     r.push_back(record(K::ConnectionClosed, t0 + 129'000, 2, S::WritingBody, S::Closed,
                        std::uint64_t(CloseReason::Rejected)));
+    r.push_back(record(K::ConnectionAccepted, t0 + 129'500, 3, S::None, S::Accepted, 54323, localhost));
     r.push_back(record(K::LoopPollBegin, t0 + 130'000, 0, S::None, S::None, 5000));
     r.push_back(record(K::RecordsDropped, t0 + 131'000, 0, S::None, S::None, 3));
-    r.push_back(record(K::LoopPollEnd, t0 + 200'000, 0, S::None, S::None, 1));
+    r.push_back(record(K::LoopPollEnd, t0 + 200'000, 0, S::None, S::None, 2));
+    r.push_back(record(K::BytesRead, t0 + 200'300, 3, S::Accepted, S::ReadingHeaders, 70));
+    r.push_back(record(K::RequestHeadersRead, t0 + 200'400, 3, S::ReadingHeaders, S::FetchingFile, 1, 1));
+    appendText(r, 3, "/hot.css");
+    // The engine records a hit at the same instant as the request: FetchingFile takes no time.
+    r.push_back(record(K::FileCacheHit, t0 + 200'400, 3, S::FetchingFile, S::WritingHeaders, 1024));
+    r.push_back(record(K::ResponseHeadersWritten, t0 + 200'500, 3, S::WritingHeaders, S::WritingBody, 200, 130));
+    r.push_back(record(K::BodyBytesWritten, t0 + 200'600, 3, S::WritingBody, S::WritingBody, 1024));
+    r.push_back(record(K::BodyWritten, t0 + 200'700, 3, S::WritingBody, S::KeepAlive, 1024));
+    r.push_back(record(K::KeepAlive, t0 + 200'800, 3, S::KeepAlive, S::KeepAlive, 1));
     r.push_back(record(K::BytesRead, t0 + 201'000, 1, S::KeepAlive, S::ReadingHeaders, 80));
     r.push_back(record(K::RequestHeadersRead, t0 + 202'000, 1, S::ReadingHeaders, S::FetchingFile, 2, 1));
     appendText(r, 1, kSecondTarget);
@@ -188,10 +211,21 @@ std::vector<EventRecord> smallSession()
     r.push_back(record(K::ResponseHeadersWritten, t0 + 261'000, 1, S::WritingHeaders, S::WritingBody, 404, 140));
     r.push_back(record(K::BodyWritten, t0 + 262'000, 1, S::WritingBody, S::KeepAlive, 0));
     r.push_back(record(K::KeepAlive, t0 + 263'000, 1, S::KeepAlive, S::KeepAlive, 2));
+    r.push_back(guiRecord(K::GuiWork, t0 + 140'000, 20'000, std::uint32_t(GuiWorkKind::Drain)));
+    r.push_back(guiRecord(K::GuiEventHandled, t0 + 139'000, 25'000, 1)); // QEvent::Timer
+    r.push_back(guiRecord(K::GuiLoopAboutToBlock, t0 + 165'000, 1));
+    r.push_back(guiRecord(K::GuiLoopAwake, t0 + 180'000, 1));
+    r.push_back(guiRecord(K::GuiLoopDelay, t0 + 180'500, 3'100'000));
+    r.push_back(guiRecord(K::GuiEventHandled, t0 + 181'000, 340'000, 12)); // QEvent::Paint
+    r.push_back(guiRecord(K::GuiWork, t0 + 181'000, 300'000, std::uint32_t(GuiWorkKind::Paint)));
+    r.push_back(guiRecord(K::GuiWork, t0 + 200'000, 100'000, std::uint32_t(GuiWorkKind::Charts)));
+    r.push_back(guiRecord(K::GuiLoopAboutToBlock, t0 + 530'000, 2));
     r.push_back(record(K::LoopPollBegin, t0 + 264'000, 0, S::None, S::None, 5000));
     r.push_back(record(K::LoopPollEnd, t0 + 5'264'000, 0, S::None, S::None, 1));
     r.push_back(record(K::TimedOut, t0 + 5'265'000, 1, S::KeepAlive, S::KeepAlive,
                        std::uint64_t(TimeoutKind::KeepAliveIdle)));
+    r.push_back(record(K::ConnectionClosed, t0 + 5'265'500, 3, S::KeepAlive, S::Closed,
+                       std::uint64_t(CloseReason::PeerClosed)));
     r.push_back(record(K::ConnectionClosed, t0 + 5'266'000, 1, S::KeepAlive, S::Closed,
                        std::uint64_t(CloseReason::TimedOut)));
     r.push_back(record(K::LoopPollBegin, t0 + 5'267'000, 0, S::None, S::None, UINT64_MAX));
@@ -210,6 +244,7 @@ struct ExpectedRequest {
     std::uint64_t status = 0;
     bool hasBytes = false;
     std::uint64_t bytes = 0;
+    QString cache; // request span arg "cache": "hit", "disk" or absent (empty)
 };
 
 struct ExpectedConnection {
@@ -229,6 +264,7 @@ public:
         int maxLive = 64;
         std::uint64_t seed = 1;
         bool trickyPaths = true;
+        bool gui = true; // the GUI's own records, appended late as the drain does
     };
 
     explicit SyntheticSession(const Options& options);
@@ -241,6 +277,10 @@ public:
     int pollEnds = 0;
     int openAtEnd = 0;
     int maxLive = 0;
+    int cacheHits = 0;
+    int guiEvents = 0; // GuiEventHandled records
+    int guiWork = 0;   // GuiWork records
+    int guiDelays = 0; // GuiLoopDelay records
 
 private:
     enum class Phase { RequestBytes, MoreBytes, Headers, DiskDone, ResponseHeaders, BodyChunk, ExtraDisk,
@@ -255,6 +295,7 @@ private:
         bool rejectFirst = false;
         bool closeAfterLast = false;
         bool notFound = false;
+        bool cacheHit = false;
         HttpMethod method = HttpMethod::Get;
         int chunksLeft = 0;
         std::uint64_t fileBytes = 0;
@@ -268,6 +309,7 @@ private:
     std::int64_t tick() { return m_now += between(100, 3000); }
 
     void pollCycle();
+    void guiActivity();
     void accept();
     void step(Live& c);
     void stepRequest(Live& c);
@@ -283,6 +325,7 @@ private:
     std::int64_t m_now = 5'000'000'000;
     int m_created = 0;
     std::vector<Live> m_live;
+    std::int64_t m_guiNow = 0;
 };
 
 SyntheticSession::SyntheticSession(const Options& options)
@@ -334,11 +377,53 @@ void SyntheticSession::pollCycle()
     maxLive = std::max(maxLive, int(m_live.size()));
     m_live.erase(std::remove_if(m_live.begin(), m_live.end(), [](const Live& c) { return c.phase == Phase::Dead; }),
                  m_live.end());
+    if (m_options.gui && chance(0.3))
+        guiActivity();
     if (chance(1.0 / 400)) {
         const std::uint64_t n = std::uint64_t(between(1, 50));
         records.push_back(record(K::RecordsDropped, tick(), 0, S::None, S::None, n));
         dropped += n;
         ++dropRecords;
+    }
+}
+
+// One GUI event with its work, as the drain appends them: a little in the past, a drain's work
+// before the timer event that ran it, a paint's work (with charts inside) after its event and
+// starting with it. Then the loop blocks and wakes, and now and then the heartbeat is late.
+void SyntheticSession::guiActivity()
+{
+    using W = GuiWorkKind;
+    const std::int64_t eventStart = std::max(m_guiNow, m_now - 40'000) + between(100, 2'000);
+    const bool paint = chance(0.3);
+    const std::int64_t workStart = paint ? eventStart : eventStart + between(100, 1'000);
+    const std::int64_t workDur = between(100, 20'000);
+    const std::int64_t eventEnd = workStart + workDur + between(0, 1'000);
+    const EventRecord work = guiRecord(K::GuiWork, workStart, std::uint64_t(workDur),
+                                       std::uint32_t(paint ? W::Paint : W::Drain));
+    const EventRecord event = guiRecord(K::GuiEventHandled, eventStart, std::uint64_t(eventEnd - eventStart),
+                                        paint ? 12 : 1);
+    if (paint) {
+        records.push_back(event);
+        records.push_back(work);
+        if (workDur > 300 && chance(0.5)) {
+            records.push_back(guiRecord(K::GuiWork, workStart + 100, std::uint64_t(between(0, workDur - 200)),
+                                        std::uint32_t(W::Charts)));
+            ++guiWork;
+        }
+    } else {
+        records.push_back(work);
+        records.push_back(event);
+    }
+    ++guiEvents;
+    ++guiWork;
+    const std::uint64_t iteration = std::uint64_t(guiEvents);
+    records.push_back(guiRecord(K::GuiLoopAboutToBlock, eventEnd + 100, iteration));
+    records.push_back(guiRecord(K::GuiLoopAwake, eventEnd + 200, iteration));
+    m_guiNow = eventEnd + 300;
+    if (chance(0.2)) {
+        records.push_back(guiRecord(K::GuiLoopDelay, m_guiNow, std::uint64_t(between(0, 5'000'000))));
+        ++guiDelays;
+        m_guiNow += 100;
     }
 }
 
@@ -441,13 +526,22 @@ void SyntheticSession::stepRequest(Live& c)
     const std::string target = makeTarget();
     recordFor(c, K::RequestHeadersRead, tick(), S::FetchingFile, c.requestNo, std::uint32_t(c.method));
     appendText(records, c.conn, target);
+    c.cacheHit = !c.notFound && chance(0.2);
     ExpectedRequest req;
+    req.cache = c.cacheHit ? "hit" : ""; // "disk" once the read is recorded
     req.method = QLatin1String(toString(c.method));
     req.path = QString::fromUtf8(target.data(), qsizetype(target.size()));
     req.name = req.method + ' ' + req.path;
     req.number = c.requestNo;
     expected[c.conn].requests.push_back(req);
     expected[c.conn].targets.push_back(target);
+    if (c.cacheHit) { // recorded at the request's instant, no disk worker
+        recordFor(c, K::FileCacheHit, m_now, S::WritingHeaders, c.fileBytes);
+        ++cacheHits;
+        c.readyAt = m_now + between(200, 20'000);
+        c.phase = Phase::ResponseHeaders;
+        return;
+    }
     c.diskStart = m_now + between(1'000, 20'000);
     c.diskEnd = c.diskStart + between(1'000, 80'000);
     c.readyAt = c.diskEnd;
@@ -459,6 +553,7 @@ void SyntheticSession::stepResponse(Live& c)
     ExpectedRequest& req = expected[c.conn].requests.back();
     switch (c.phase) {
     case Phase::DiskDone:
+        req.cache = "disk";
         recordDiskRead(c, S::WritingHeaders, std::min<std::uint64_t>(c.fileBytes, 65536), c.notFound ? ENOENT : 0);
         c.phase = Phase::ResponseHeaders;
         break;
@@ -472,7 +567,10 @@ void SyntheticSession::stepResponse(Live& c)
     case Phase::BodyChunk:
         recordFor(c, K::BodyBytesWritten, tick(), c.state, c.fileBytes / 4 + 1);
         --c.chunksLeft;
-        c.phase = c.chunksLeft == 0 ? Phase::BodyDone : chance(0.3) ? Phase::ExtraDisk : Phase::BodyChunk;
+        // A cached file is all in memory: no further reads.
+        c.phase = c.chunksLeft == 0                  ? Phase::BodyDone
+                  : !c.cacheHit && chance(0.3) ? Phase::ExtraDisk
+                                               : Phase::BodyChunk;
         if (c.phase == Phase::ExtraDisk) {
             c.diskStart = m_now + between(500, 5'000);
             c.diskEnd = c.diskStart + between(1'000, 50'000);
@@ -561,6 +659,7 @@ struct ParsedTrace {
     QString processName;
     std::map<qint64, std::vector<ParsedEvent>> tracks; // tid -> X and thread-scoped instants
     std::map<qint64, QString> threadNames;
+    std::map<qint64, qint64> sortIndex;                // tid -> thread_sort_index
     std::map<QString, std::vector<double>> counters;   // name -> values in file order
     std::map<QString, int> processInstants;
 };
@@ -602,6 +701,8 @@ void addEvent(ParsedTrace& trace, const QJsonObject& e)
     if (ph == QLatin1String("M")) {
         if (name == QLatin1String("thread_name"))
             trace.threadNames[tid] = e.value(QLatin1String("args")).toObject().value(QLatin1String("name")).toString();
+        else if (name == QLatin1String("thread_sort_index"))
+            trace.sortIndex[tid] = e.value(QLatin1String("args")).toObject().value(QLatin1String("sort_index")).toInteger();
         else if (name == QLatin1String("process_name"))
             trace.processName = e.value(QLatin1String("args")).toObject().value(QLatin1String("name")).toString();
     } else if (ph == QLatin1String("C")) {
@@ -718,6 +819,8 @@ QString checkRequestSpan(const ParsedEvent& e, const ExpectedRequest& want)
         return mismatch("status");
     if (e.args.contains("bytes") != want.hasBytes || e.args.value("bytes").toInteger() != qint64(want.bytes))
         return mismatch("bytes");
+    if (e.args.value("cache").toString() != want.cache)
+        return mismatch("cache");
     return {};
 }
 
@@ -788,6 +891,25 @@ QString checkSession(ParsedTrace& trace, const SyntheticSession& session)
 int countSpans(const std::vector<ParsedEvent>& events, const QString& name)
 {
     return int(std::count_if(events.begin(), events.end(), [&](const ParsedEvent& e) { return e.span && e.name == name; }));
+}
+
+constexpr qint64 kGuiTid = qint64(ChromeTraceWriter::kGuiTid);
+
+// The GUI track of a nested trace (nestAllTracks ran): only spans; events are outermost and
+// every work span lies inside an event (a drain directly, charts inside a paint). Returns an
+// error or an empty string.
+QString checkGuiTrack(const std::vector<ParsedEvent>& events)
+{
+    for (const ParsedEvent& e : events) {
+        if (!e.span)
+            return "GUI track has a non-span '" + e.name + "'";
+        const QString parent = e.parent >= 0 ? events[std::size_t(e.parent)].name : QString();
+        if (e.name == "event" ? e.parent != -1 : parent.isEmpty())
+            return QString("GUI '%1' at %2 has parent '%3'").arg(e.name).arg(e.ts).arg(parent);
+        if (e.name == "charts" && parent != "paint")
+            return QString("charts at %1 inside '%2'").arg(e.ts).arg(parent);
+    }
+    return {};
 }
 
 // ================================ CSV ==========================================================
@@ -866,6 +988,12 @@ EventRecord randomRecord(std::mt19937_64& rng, std::int64_t& clock)
     r.arg = rng() % 10 == 0 ? rng() : rng() % 1000;
     r.aux = std::uint32_t(rng() % 10 == 0 ? rng() : rng() % 0x200);
     r.thread = std::uint8_t(rng() % 10 == 0 ? rng() % 256 : 0);
+    if (r.kind >= K::GuiEventHandled && r.kind <= K::GuiWork && rng() % 4 != 0) {
+        r.thread = kGuiThread; // mostly as the GUI records them, sometimes anywhere
+        r.conn = 0;
+        if (rng() % 2 == 0)
+            r.aux = std::uint32_t(rng() % 6); // a known GuiWorkKind (or event type) more often
+    }
     if (r.kind == K::RequestText) {
         const std::uint64_t bytes[2] = {rng(), rng()};
         std::memcpy(&r.t_ns, bytes, 16);
@@ -963,6 +1091,10 @@ private slots:
     void smallSessionMatchesGolden();
     void smallSessionMeansWhatHappened();
     void sessionStartingMidConnection();
+    void csvDescribesCacheAndGui();
+    void guiIterationsPerSecond_data();
+    void guiIterationsPerSecond();
+    void guiSpansNestWhateverTheirOrder();
     void csvFoldsRequestText_data();
     void csvFoldsRequestText();
 
@@ -1153,22 +1285,66 @@ void TestTraceExport::smallSessionMeansWhatHappened()
     QCOMPARE(trace.threadNames[1], QString("engine loop"));
     QCOMPARE(trace.threadNames[1001], QString("conn 1"));
     QCOMPARE(trace.threadNames[1002], QString("conn 2"));
+    QCOMPARE(trace.threadNames[1003], QString("conn 3"));
+    QCOMPARE(trace.threadNames[kGuiTid], QString("GUI event loop"));
+    // The GUI loop sorts right after the engine loop, before every other track.
+    QCOMPARE(trace.sortIndex[1], qint64(0));
+    for (const auto& [tid, index] : trace.sortIndex)
+        if (tid != 1 && tid != kGuiTid)
+            QVERIFY(index > trace.sortIndex[kGuiTid]);
 
     ExpectedConnection keepAlive;
     keepAlive.states = {S::Accepted, S::ReadingHeaders, S::FetchingFile, S::WritingHeaders, S::WritingBody,
                         S::KeepAlive, S::ReadingHeaders, S::FetchingFile, S::WritingHeaders, S::WritingBody,
                         S::KeepAlive};
-    keepAlive.requests = {{"GET /index.html", "GET", "/index.html", 1, false, true, 200, true, 1234},
-                          {QString("GET ") + kSecondTarget, "GET", kSecondTarget, 2, false, true, 404, true, 0}};
+    keepAlive.requests = {{"GET /index.html", "GET", "/index.html", 1, false, true, 200, true, 1234, "disk"},
+                          {QString("GET ") + kSecondTarget, "GET", kSecondTarget, 2, false, true, 404, true, 0, "disk"}};
     keepAlive.diskReads = 2;
     QString error = checkConnection(1, trace.tracks[1001], keepAlive);
     QVERIFY2(error.isEmpty(), qPrintable(error));
 
     ExpectedConnection rejected;
     rejected.states = {S::Accepted, S::ReadingHeaders, S::WritingHeaders, S::WritingBody, S::WritingBody};
-    rejected.requests = {{"rejected 400", {}, {}, 0, true, true, 400, true, 50}};
+    rejected.requests = {{"rejected 400", {}, {}, 0, true, true, 400, true, 50, {}}};
     error = checkConnection(2, trace.tracks[1002], rejected);
     QVERIFY2(error.isEmpty(), qPrintable(error));
+
+    // The cache hit: a zero-length FetchingFile marked as a hit, an instant, and a request that
+    // says "hit" where the disk-served ones say "disk".
+    ExpectedConnection cached;
+    cached.states = {S::Accepted, S::ReadingHeaders, S::FetchingFile, S::WritingHeaders, S::WritingBody, S::KeepAlive};
+    cached.requests = {{"GET /hot.css", "GET", "/hot.css", 1, false, true, 200, true, 1024, "hit"}};
+    error = checkConnection(3, trace.tracks[1003], cached);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const auto& conn3 = trace.tracks[1003];
+    const auto fetching = std::find_if(conn3.begin(), conn3.end(), [](const ParsedEvent& e) { return e.name == "FetchingFile"; });
+    QVERIFY(fetching != conn3.end());
+    QCOMPARE(fetching->dur, std::int64_t(0));
+    QCOMPARE(fetching->args.value("cache").toString(), QString("hit"));
+    QCOMPARE(fetching->args.value("bytes").toInt(), 1024);
+    QCOMPARE(conn3[std::size_t(fetching->parent)].name, QString("GET /hot.css"));
+    const auto hit = std::find_if(conn3.begin(), conn3.end(), [](const ParsedEvent& e) { return e.name == "file cache hit"; });
+    QVERIFY(hit != conn3.end() && !hit->span);
+    QCOMPARE(hit->args.value("bytes").toInt(), 1024);
+    QCOMPARE(hit->ts, fetching->ts);
+    for (const ParsedEvent& e : trace.tracks[1001]) // disk-served: no hit marks
+        QVERIFY(e.name != "file cache hit" && !(e.name == "FetchingFile" && e.args.contains("cache")));
+
+    // The GUI: the timer event contains the drain recorded before it; the paint event contains
+    // the paint work recorded after it (same start), which contains the charts.
+    const auto& gui = trace.tracks[kGuiTid];
+    error = checkGuiTrack(gui);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QStringList guiSpans;
+    for (const ParsedEvent& e : gui)
+        guiSpans << QString("%1@%2+%3<%4").arg(e.name).arg(e.ts).arg(e.dur)
+                        .arg(e.parent >= 0 ? gui[std::size_t(e.parent)].name : QString("-"));
+    QCOMPARE(guiSpans.join(' '), QString("event@139000+25000<- drain@140000+20000<event event@181000+340000<- "
+                                         "paint@181000+300000<event charts@200000+100000<paint"));
+    QCOMPARE(gui[0].args.value("type").toInt(), 1);
+    QCOMPARE(gui[2].args.value("type").toInt(), 12);
+    QVERIFY(trace.counters["GUI loop delay (ms)"] == std::vector<double>{3.1});
+    QVERIFY(!trace.counters.count("GUI loop iterations/s")); // the trace is shorter than a second
 
     // The failed disk read carries its errno; closes carry their reason in words.
     const auto& conn1 = trace.tracks[1001];
@@ -1185,7 +1361,7 @@ void TestTraceExport::smallSessionMeansWhatHappened()
     QCOMPARE(loop[1].args.value("timeout_ms").toString(), QString("infinite"));
     QCOMPARE(loop[1].args.value("ready").toInt(), 1);
 
-    QVERIFY(trace.counters["active connections"] == (std::vector<double>{1, 2, 1, 0}));
+    QVERIFY(trace.counters["active connections"] == (std::vector<double>{1, 2, 1, 2, 1, 0}));
     QVERIFY(trace.counters["dropped records"] == std::vector<double>{3});
     QCOMPARE(trace.processInstants["RecordsDropped"], 1);
     QCOMPARE(trace.otherData.value("dropped_records").toInt(), 3);
@@ -1223,6 +1399,118 @@ void TestTraceExport::sessionStartingMidConnection()
     // The DiskReadDone without its start is still shown, as an instant.
     QCOMPARE(trace.tracks[1007].front().name, QString("DiskReadDone"));
     QVERIFY(!trace.tracks[1007].front().span);
+}
+
+void TestTraceExport::csvDescribesCacheAndGui()
+{
+    QList<QList<QByteArray>> rows;
+    QString error;
+    QVERIFY2(parseCsv(csvInMemory(smallSession()), rows, error), qPrintable(error));
+    QList<QByteArray> details;
+    for (const auto& row : rows)
+        if (row.value(1) == "FileCacheHit" || row.value(1).startsWith("Gui"))
+            details << row.value(1) + ": " + row.value(8);
+    QCOMPARE(details, (QList<QByteArray>{
+                          "FileCacheHit: served from the file cache (1024 bytes)",
+                          "GuiWork: GUI drain for 0.020 ms",
+                          "GuiEventHandled: GUI handled event type 1 for 0.025 ms",
+                          "GuiLoopAboutToBlock: GUI loop about to block (iteration 1)",
+                          "GuiLoopAwake: GUI loop woke up",
+                          "GuiLoopDelay: GUI loop 3.100 ms late",
+                          "GuiEventHandled: GUI handled event type 12 for 0.340 ms",
+                          "GuiWork: GUI paint for 0.300 ms",
+                          "GuiWork: GUI charts for 0.100 ms",
+                          "GuiLoopAboutToBlock: GUI loop about to block (iteration 2)",
+                      }));
+    QCOMPARE(QByteArray::fromStdString([] {
+                 std::string out;
+                 appendRecordDetail(out, guiRecord(K::GuiWork, 1, 1'234'567'890, 77));
+                 return out;
+             }()),
+             QByteArray("GUI work kind 77 for 1234.567 ms"));
+}
+
+void TestTraceExport::guiIterationsPerSecond_data()
+{
+    QTest::addColumn<bool>("traceGoesOn");
+    QTest::addColumn<QList<double>>("want");
+    // Iterations per second from the first one: 3, then 2, then none (0), then 1; the last
+    // second is only written once the trace has passed its end.
+    QTest::newRow("last second complete") << true << QList<double>{3, 2, 0, 1};
+    QTest::newRow("last second cut off") << false << QList<double>{3, 2, 0};
+}
+
+void TestTraceExport::guiIterationsPerSecond()
+{
+    QFETCH(bool, traceGoesOn);
+    QFETCH(QList<double>, want);
+    constexpr std::int64_t s = 1'000'000'000;
+    const std::int64_t t0 = 7 * s + 123; // the first iteration, not on a whole second
+    std::vector<EventRecord> r;
+    r.push_back(record(K::ServerStarted, t0 - s / 2, 0, S::None, S::None, 8080, 16));
+    std::uint64_t n = 0;
+    for (std::int64_t t : {t0, t0 + s / 2, t0 + s - 1, t0 + s, t0 + s + s / 5, t0 + 3 * s + s / 2}) {
+        r.push_back(guiRecord(K::GuiLoopAwake, t - 10, n));
+        r.push_back(guiRecord(K::GuiLoopAboutToBlock, t, ++n));
+    }
+    if (traceGoesOn)
+        r.push_back(record(K::LoopPollBegin, t0 + 4 * s, 0, S::None, S::None, 100));
+    ParsedTrace trace = parseTrace(chromeJsonInMemory(r, 11));
+    QVERIFY2(trace.error.isEmpty(), qPrintable(trace.error));
+    const std::vector<double>& got = trace.counters["GUI loop iterations/s"];
+    QCOMPARE(QList<double>(got.begin(), got.end()), want);
+    QVERIFY(trace.tracks[kGuiTid].empty()); // no event per awake/block
+    QCOMPARE(trace.threadNames[kGuiTid], QString("GUI event loop"));
+}
+
+void TestTraceExport::guiSpansNestWhateverTheirOrder()
+{
+    // Far more GUI spans than the writer holds back, work recorded before or after its event,
+    // nested work; then the same with some work records arriving much too late (clamped).
+    for (const bool late : {false, true}) {
+        std::mt19937_64 rng(late ? 5 : 4);
+        std::vector<EventRecord> r;
+        std::vector<EventRecord> delayed;
+        std::int64_t now = 1'000'000;
+        int events = 0, work = 0;
+        for (int i = 0; i < 3 * int(ChromeTraceWriter::kGuiPending); ++i) {
+            const std::int64_t start = now + std::int64_t(rng() % 1000);
+            const std::int64_t workStart = start + std::int64_t(rng() % 3);
+            const std::int64_t workDur = 10 + std::int64_t(rng() % 5000);
+            const std::int64_t end = workStart + workDur + std::int64_t(rng() % 3);
+            const EventRecord event = guiRecord(K::GuiEventHandled, start, std::uint64_t(end - start), 12);
+            const EventRecord paint = guiRecord(K::GuiWork, workStart, std::uint64_t(workDur), 1);
+            const EventRecord charts = guiRecord(K::GuiWork, workStart + 1, std::uint64_t(workDur - 2), 2);
+            if (rng() % 2)
+                r.insert(r.end(), {paint, charts, event});
+            else
+                r.insert(r.end(), {event, paint, charts});
+            if (late && rng() % 50 == 0) // a drain from long ago
+                delayed.push_back(guiRecord(K::GuiWork, start, 5, 0));
+            if (delayed.size() > 20) {
+                r.insert(r.end(), delayed.begin(), delayed.end());
+                work += int(delayed.size());
+                delayed.clear();
+            }
+            ++events;
+            work += 2;
+            now = end + 1;
+        }
+        ParsedTrace trace = parseTrace(chromeJsonInMemory(r, 6));
+        QVERIFY2(trace.error.isEmpty(), qPrintable(trace.error));
+        const QString nesting = nestAllTracks(trace);
+        QVERIFY2(nesting.isEmpty(), qPrintable(nesting));
+        const auto& gui = trace.tracks[kGuiTid];
+        QCOMPARE(countSpans(gui, "event"), events);
+        QCOMPARE(int(gui.size()), events + work);
+        if (!late) { // in order or a little out of it: nothing is moved or cut
+            const QString error = checkGuiTrack(gui);
+            QVERIFY2(error.isEmpty(), qPrintable(error));
+            for (const ParsedEvent& e : gui)
+                if (e.name == "charts")
+                    QCOMPARE(e.ts, gui[std::size_t(e.parent)].ts + 1);
+        }
+    }
 }
 
 void TestTraceExport::csvFoldsRequestText_data()
@@ -1315,6 +1603,14 @@ void TestTraceExport::largeSessionRoundTrips()
     QCOMPARE(active.back(), double(session.openAtEnd));
     QCOMPARE(*std::max_element(active.begin(), active.end()), double(session.maxLive));
     QCOMPARE(trace.counters["dropped records"].back(), double(session.dropped));
+    const auto& gui = trace.tracks[kGuiTid];
+    QVERIFY(session.guiEvents > 1000 && session.cacheHits > 1000);
+    QCOMPARE(countSpans(gui, "event"), session.guiEvents);
+    QCOMPARE(int(gui.size()), session.guiEvents + session.guiWork);
+    error = checkGuiTrack(gui);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QCOMPARE(int(trace.counters["GUI loop delay (ms)"].size()), session.guiDelays);
+    QVERIFY(!trace.counters["GUI loop iterations/s"].empty());
 
     qInfo("%zu records, %zu connections: generated in %lld ms, JSON (%lld MB) written in %lld ms "
           "(%.1f M records/s), gzip (%lld MB) in %lld ms, parsed in %lld ms, checked in %lld ms",
@@ -1361,8 +1657,9 @@ void TestTraceExport::csvRoundTrips()
             const QByteArray detail = want.requests.at(i + (want.requests.front().rejected ? 1 : 0)).method.toUtf8()
                 + ' ' + csvText(want.targets.at(i)) + ", request " + QByteArray::number(r.arg);
             QCOMPARE(f[8], detail);
-        } else if (r.kind == K::ConnectionClosed) {
-            QVERIFY(!f[8].isEmpty() && !f[8].contains("unknown"));
+        } else if (r.kind == K::ConnectionClosed || r.kind == K::FileCacheHit
+                   || (r.kind >= K::GuiEventHandled && r.kind <= K::GuiWork)) {
+            QVERIFY(!f[8].isEmpty() && !f[8].contains("unknown") && !f[8].contains("kind"));
         }
     }
     QCOMPARE(row, rows.size());
