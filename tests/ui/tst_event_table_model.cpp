@@ -1,0 +1,312 @@
+// EventTableModel under QAbstractItemModelTester: rows while appending, filtering, evicting and
+// clearing; cell text; storeIndexAt/rowOf round-trips; RequestText folded into its request.
+#include "model/trace_store.h"
+#include "table/event_table_model.h"
+#include "table/record_text.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QtTest>
+
+#include <vector>
+
+using namespace loopscope;
+using S = ConnectionState;
+
+class TestEventTableModel : public QObject {
+    Q_OBJECT
+private slots:
+    void timeAndDurationText_data();
+    void timeAndDurationText();
+    void oneRowPerRecordWithoutRequestText();
+    void cellsReadAsWords();
+    void eachIngestInsertsOnce();
+    void filtersByKindConnectionAndText();
+    void filterKeepsUpWithAppends();
+    void textFilterWaitsOnceForATargetStillArriving();
+    void evictionRemovesRowsFromTheFront();
+    void evictionWithAFilter();
+    void clearedEmptiesAndRestarts();
+};
+
+namespace {
+
+EventRecord rec(std::int64_t t, EventKind kind, std::uint32_t conn, S from, S to, std::uint64_t arg = 0,
+                std::uint32_t aux = 0)
+{
+    EventRecord r;
+    r.t_ns = t;
+    r.kind = kind;
+    r.conn = conn;
+    r.from = from;
+    r.to = to;
+    r.arg = arg;
+    r.aux = aux;
+    return r;
+}
+
+// One GET with Connection: close: 10 records, one of them RequestText (9 rows).
+std::vector<EventRecord> request(std::uint32_t conn, std::int64_t t, const char* path = "/index.html")
+{
+    return {rec(t, EventKind::ConnectionAccepted, conn, S::None, S::Accepted, 5000, 0x7f000001),
+            rec(t + 1, EventKind::BytesRead, conn, S::Accepted, S::ReadingHeaders, 70),
+            rec(t + 2, EventKind::RequestHeadersRead, conn, S::ReadingHeaders, S::FetchingFile, 1, 1),
+            makeTextRecord(conn, path, true),
+            rec(t + 3, EventKind::DiskReadStarted, conn, S::FetchingFile, S::FetchingFile),
+            rec(t + 4, EventKind::DiskReadDone, conn, S::FetchingFile, S::WritingHeaders, 1000),
+            rec(t + 5, EventKind::ResponseHeadersWritten, conn, S::WritingHeaders, S::WritingBody, 200, 143),
+            rec(t + 6, EventKind::BodyBytesWritten, conn, S::WritingBody, S::WritingBody, 1000),
+            rec(t + 7, EventKind::BodyWritten, conn, S::WritingBody, S::WritingBody, 1000),
+            rec(t + 9, EventKind::ConnectionClosed, conn, S::WritingBody, S::Closed)};
+}
+
+void feed(TraceStore& store, EventSink& sink, const std::vector<EventRecord>& records)
+{
+    const std::uint64_t evictedBefore = store.evicted();
+    const std::uint64_t from = store.endIndex();
+    store.append(records.data(), records.size());
+    if (store.evicted() != evictedBefore) // as the TraceConsumer does: eviction, then the range
+        sink.evicted(store);
+    sink.ingest(store, from, store.endIndex());
+}
+
+QString cell(const EventTableModel& model, int row, int column)
+{
+    return model.data(model.index(row, column)).toString();
+}
+
+void checkRoundTrips(const EventTableModel& model, const TraceStore& store)
+{
+    for (int row = 0; row < model.rowCount(); ++row) {
+        const quint64 index = model.storeIndexAt(row);
+        QVERIFY(index >= store.beginIndex() && index < store.endIndex());
+        QVERIFY(store.at(index).kind != EventKind::RequestText);
+        QCOMPARE(model.rowOf(index), row);
+    }
+}
+
+} // namespace
+
+void TestEventTableModel::timeAndDurationText_data()
+{
+    QTest::addColumn<qint64>("ns");
+    QTest::addColumn<QString>("time");
+    QTest::addColumn<QString>("duration");
+    QTest::newRow("zero") << qint64(0) << "0.000 000 000 s" << "0 ns";
+    QTest::newRow("ns") << qint64(850) << "0.000 000 850 s" << "850 ns";
+    QTest::newRow("µs") << qint64(12'345) << "0.000 012 345 s" << "12.3 µs";
+    QTest::newRow("ms") << qint64(4'560'000) << "0.004 560 000 s" << "4.56 ms";
+    QTest::newRow("s") << qint64(1'234'567'890) << "1.234 567 890 s" << "1.235 s";
+    QTest::newRow("negative") << qint64(-120) << "-0.000 000 120 s" << "-120 ns";
+}
+
+void TestEventTableModel::timeAndDurationText()
+{
+    QFETCH(qint64, ns);
+    QFETCH(QString, time);
+    QFETCH(QString, duration);
+    QCOMPARE(record_text::relativeTime(ns), time);
+    QCOMPARE(record_text::duration(ns), duration);
+}
+
+void TestEventTableModel::oneRowPerRecordWithoutRequestText()
+{
+    TraceStore store;
+    EventTableModel model(store);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    feed(store, model, request(1, 1000));
+    QCOMPARE(model.rowCount(), 9);
+    QCOMPARE(model.columnCount(), int(EventTableModel::ColumnCount));
+    QCOMPARE(model.storeIndexAt(3), quint64(4)); // the RequestText at index 3 is skipped
+    QCOMPARE(model.rowOf(3), -1);
+    QCOMPARE(model.rowOf(10), -1); // not stored yet
+    checkRoundTrips(model, store);
+    feed(store, model, request(2, 2000));
+    QCOMPARE(model.rowCount(), 18);
+    checkRoundTrips(model, store);
+}
+
+void TestEventTableModel::cellsReadAsWords()
+{
+    TraceStore store;
+    EventTableModel model(store);
+    std::vector<EventRecord> records = request(7, 1'000'000'000);
+    records.push_back(rec(std::int64_t(1'000'000'000) + 1'234'567'890, EventKind::LoopPollEnd, 0, S::None, S::None, 3));
+    feed(store, model, records);
+    QCOMPARE(cell(model, 0, EventTableModel::TimeColumn), QStringLiteral("0.000 000 000 s"));
+    QCOMPARE(cell(model, 0, EventTableModel::KindColumn), QStringLiteral("ConnectionAccepted"));
+    QCOMPARE(cell(model, 0, EventTableModel::ConnectionColumn), QStringLiteral("7"));
+    QCOMPARE(cell(model, 0, EventTableModel::StateColumn), QStringLiteral("None → Accepted"));
+    QCOMPARE(cell(model, 0, EventTableModel::DetailColumn), QStringLiteral("peer 127.0.0.1:5000"));
+    QCOMPARE(cell(model, 2, EventTableModel::DetailColumn), QStringLiteral("GET /index.html, request 1"));
+    QCOMPARE(cell(model, 2, EventTableModel::TimeColumn), QStringLiteral("0.000 000 002 s"));
+    QCOMPARE(cell(model, 3, EventTableModel::StateColumn), QString()); // DiskReadStarted: no change
+    QCOMPARE(cell(model, 5, EventTableModel::DetailColumn), QStringLiteral("status 200, 143 header bytes"));
+    QCOMPARE(cell(model, 9, EventTableModel::TimeColumn), QStringLiteral("1.234 567 890 s"));
+    QCOMPARE(cell(model, 9, EventTableModel::ConnectionColumn), QStringLiteral("loop"));
+    QCOMPARE(model.data(model.index(9, 0), EventTableModel::StoreIndexRole).value<quint64>(), quint64(10));
+}
+
+void TestEventTableModel::eachIngestInsertsOnce()
+{
+    TraceStore store;
+    EventTableModel model(store);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    std::vector<EventRecord> batch;
+    for (std::uint32_t conn = 1; conn <= 100; ++conn) {
+        const auto r = request(conn, conn * 100);
+        batch.insert(batch.end(), r.begin(), r.end());
+    }
+    feed(store, model, batch);
+    QCOMPARE(inserted.count(), 1);
+    QCOMPARE(inserted.at(0).at(1).toInt(), 0);
+    QCOMPARE(inserted.at(0).at(2).toInt(), 899);
+    model.ingest(store, 0, store.endIndex()); // a range given again adds nothing
+    QCOMPARE(inserted.count(), 1);
+}
+
+void TestEventTableModel::filtersByKindConnectionAndText()
+{
+    TraceStore store;
+    EventTableModel model(store);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    feed(store, model, request(1, 100, "/a.css"));
+    feed(store, model, request(2, 200, "/Index.HTML"));
+    feed(store, model, request(3, 300, "/b.js"));
+
+    EventFilter kinds;
+    kinds.addKind(EventKind::RequestHeadersRead);
+    kinds.addKind(EventKind::ConnectionClosed);
+    model.setFilter(kinds);
+    QCOMPARE(model.rowCount(), 6);
+    QCOMPARE(cell(model, 2, EventTableModel::DetailColumn), QStringLiteral("GET /Index.HTML, request 1"));
+    checkRoundTrips(model, store);
+    QCOMPARE(model.rowOf(0), -1); // an accept is filtered out
+
+    EventFilter conn;
+    conn.connection = 2;
+    model.setFilter(conn);
+    QCOMPARE(model.rowCount(), 9);
+    QCOMPARE(model.storeIndexAt(0), quint64(10));
+    checkRoundTrips(model, store);
+
+    EventFilter text;
+    text.text = QStringLiteral("index.html"); // case-insensitive, matches the folded path
+    model.setFilter(text);
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.storeIndexAt(0), quint64(12));
+
+    text.text = QStringLiteral("closed"); // the kind's name
+    model.setFilter(text);
+    QCOMPARE(model.rowCount(), 3);
+
+    model.setFilter({});
+    QCOMPARE(model.rowCount(), 27);
+    checkRoundTrips(model, store);
+}
+
+void TestEventTableModel::filterKeepsUpWithAppends()
+{
+    TraceStore store;
+    EventTableModel model(store);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    EventFilter filter;
+    filter.addKind(EventKind::BodyWritten);
+    model.setFilter(filter);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    for (std::uint32_t conn = 1; conn <= 50; ++conn)
+        feed(store, model, request(conn, conn * 100));
+    QCOMPARE(model.rowCount(), 50);
+    QCOMPARE(inserted.count(), 50);
+    for (int row = 0; row < 50; ++row)
+        QCOMPARE(store.at(model.storeIndexAt(row)).conn, std::uint32_t(row + 1));
+    checkRoundTrips(model, store);
+}
+
+void TestEventTableModel::textFilterWaitsOnceForATargetStillArriving()
+{
+    TraceStore store;
+    EventTableModel model(store);
+    EventFilter filter;
+    filter.text = QStringLiteral("/long/path");
+    model.setFilter(filter);
+    std::vector<EventRecord> first = request(1, 100, "/long/path/to/a/file.html");
+    first.resize(3); // the drain caught the request before its text
+    feed(store, model, first);
+    QCOMPARE(model.rowCount(), 0);
+    feed(store, model, {makeTextRecord(1, "/long/path/to/a/", false), makeTextRecord(1, "file.html", true)});
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(cell(model, 0, EventTableModel::DetailColumn), QStringLiteral("GET /long/path/to/a/file.html, request 1"));
+
+    // Text that never arrives is matched without it at the next ingest, not waited for forever.
+    feed(store, model, {rec(500, EventKind::RequestHeadersRead, 2, S::ReadingHeaders, S::FetchingFile, 1, 1)});
+    filter.text = QStringLiteral("request 1");
+    model.setFilter(filter);
+    QCOMPARE(model.rowCount(), 2);
+    feed(store, model, {rec(600, EventKind::RequestHeadersRead, 3, S::ReadingHeaders, S::FetchingFile, 1, 1)});
+    QCOMPARE(model.rowCount(), 2);
+    feed(store, model, {rec(700, EventKind::LoopPollBegin, 0, S::None, S::None)});
+    QCOMPARE(model.rowCount(), 3);
+}
+
+void TestEventTableModel::evictionRemovesRowsFromTheFront()
+{
+    TraceStore store(2 * TraceStore::kChunkRecords);
+    EventTableModel model(store);
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+    std::uint32_t conn = 1;
+    while (store.evicted() == 0) {
+        feed(store, model, request(conn, std::int64_t(conn) * 100));
+        ++conn;
+    }
+    QCOMPARE(removed.count(), 1);
+    QCOMPARE(removed.at(0).at(1).toInt(), 0);
+    std::uint64_t expected = 0;
+    for (std::uint64_t i = store.beginIndex(); i < store.endIndex(); ++i)
+        expected += store.at(i).kind != EventKind::RequestText;
+    QCOMPARE(quint64(model.rowCount()), expected);
+    QVERIFY(model.storeIndexAt(0) >= store.beginIndex());
+    QCOMPARE(model.rowOf(store.beginIndex() - 1), -1);
+    const int last = model.rowCount() - 1;
+    QCOMPARE(model.rowOf(model.storeIndexAt(last)), last);
+    QCOMPARE(model.rowOf(model.storeIndexAt(last / 2)), last / 2);
+    QCOMPARE(cell(model, last, EventTableModel::KindColumn), QStringLiteral("ConnectionClosed"));
+}
+
+void TestEventTableModel::evictionWithAFilter()
+{
+    TraceStore store(2 * TraceStore::kChunkRecords);
+    EventTableModel model(store);
+    EventFilter filter;
+    filter.addKind(EventKind::ConnectionAccepted);
+    model.setFilter(filter);
+    std::uint32_t conn = 1;
+    while (store.evicted() == 0) {
+        feed(store, model, request(conn, std::int64_t(conn) * 100));
+        ++conn;
+    }
+    std::uint64_t expected = 0;
+    for (std::uint64_t i = store.beginIndex(); i < store.endIndex(); ++i)
+        expected += store.at(i).kind == EventKind::ConnectionAccepted;
+    QCOMPARE(quint64(model.rowCount()), expected);
+    QCOMPARE(store.at(model.storeIndexAt(model.rowCount() - 1)).conn, conn - 1);
+    checkRoundTrips(model, store);
+}
+
+void TestEventTableModel::clearedEmptiesAndRestarts()
+{
+    TraceStore store;
+    EventTableModel model(store);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    feed(store, model, request(1, 100));
+    store.clear();
+    model.cleared();
+    QCOMPARE(model.rowCount(), 0);
+    feed(store, model, request(2, 5000));
+    QCOMPARE(model.rowCount(), 9);
+    QCOMPARE(cell(model, 0, EventTableModel::TimeColumn), QStringLiteral("0.000 000 000 s"));
+    checkRoundTrips(model, store);
+}
+
+QTEST_GUILESS_MAIN(TestEventTableModel)
+#include "tst_event_table_model.moc"
