@@ -1,0 +1,356 @@
+// TimelineView: what is painted where (pixel colours of known spans), zoom and pan keep the
+// time under the cursor, follow-live, click -> connectionClicked/eventSelected, selectEvent
+// scrolls into view, the tooltip, range selection, and dense lanes (level of detail).
+#include "model/timeline_model.h"
+#include "model/trace_store.h"
+#include "timeline/palette.h"
+#include "timeline/timeline_legend.h"
+#include "timeline/timeline_view.h"
+
+#include <QtTest>
+
+#include <vector>
+
+using namespace loopscope;
+using S = ConnectionState;
+
+namespace {
+
+constexpr std::int64_t kOrigin = 1'000'000'000; // the session starts 1 s into the monotonic clock
+constexpr std::int64_t kStep = 100'000'000;     // 100 ms between transitions: wide spans
+
+EventRecord rec(std::int64_t t, EventKind kind, std::uint32_t conn, S from, S to, std::uint64_t arg = 0,
+                std::uint32_t aux = 0)
+{
+    EventRecord r;
+    r.t_ns = t;
+    r.kind = kind;
+    r.conn = conn;
+    r.from = from;
+    r.to = to;
+    r.arg = arg;
+    r.aux = aux;
+    return r;
+}
+
+// One GET /index.html with Connection: close; each state lasts `step` (WritingBody 2 steps).
+std::vector<EventRecord> request(std::uint32_t conn, std::int64_t t, std::int64_t step)
+{
+    return {rec(t, EventKind::ConnectionAccepted, conn, S::None, S::Accepted),
+            rec(t + step, EventKind::BytesRead, conn, S::Accepted, S::ReadingHeaders, 70),
+            rec(t + 2 * step, EventKind::RequestHeadersRead, conn, S::ReadingHeaders, S::FetchingFile, 1, 1),
+            makeTextRecord(conn, "/index.html", true),
+            rec(t + 2 * step + 1, EventKind::DiskReadStarted, conn, S::FetchingFile, S::FetchingFile),
+            rec(t + 3 * step - 1, EventKind::DiskReadDone, conn, S::FetchingFile, S::WritingHeaders, 1000),
+            rec(t + 4 * step, EventKind::ResponseHeadersWritten, conn, S::WritingHeaders, S::WritingBody, 200, 150),
+            rec(t + 5 * step, EventKind::BodyBytesWritten, conn, S::WritingBody, S::WritingBody, 1000),
+            rec(t + 6 * step - 1, EventKind::BodyWritten, conn, S::WritingBody, S::WritingBody, 1000),
+            rec(t + 6 * step, EventKind::ConnectionClosed, conn, S::WritingBody, S::Closed)};
+}
+
+struct Fixture {
+    TraceStore store;
+    TimelineModel model;
+
+    void feed(const std::vector<EventRecord>& records)
+    {
+        const std::uint64_t from = store.endIndex();
+        store.append(records.data(), records.size());
+        model.ingest(store, from, store.endIndex());
+    }
+    // Index of the first record of `conn` with `kind`.
+    std::uint64_t indexOf(std::uint32_t conn, EventKind kind) const
+    {
+        for (std::uint64_t i = store.beginIndex(); i < store.endIndex(); ++i)
+            if (store.at(i).conn == conn && store.at(i).kind == kind)
+                return i;
+        return ~0ull;
+    }
+};
+
+void sendWheel(QWidget& w, QPoint pos, int angle, Qt::KeyboardModifiers modifiers = Qt::NoModifier)
+{
+    QWheelEvent e(pos, w.mapToGlobal(pos), QPoint(), QPoint(0, angle), Qt::NoButton, modifiers, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(&w, &e);
+}
+
+void sendMouse(QWidget& w, QEvent::Type type, QPoint pos, Qt::MouseButtons buttons,
+               Qt::KeyboardModifiers modifiers = Qt::NoModifier)
+{
+    const Qt::MouseButton button = type == QEvent::MouseMove ? Qt::NoButton : Qt::LeftButton;
+    QMouseEvent e(type, pos, w.mapToGlobal(pos), button, buttons, modifiers);
+    QApplication::sendEvent(&w, &e);
+}
+
+} // namespace
+
+class TestTimelineView : public QObject {
+    Q_OBJECT
+private slots:
+    void init();
+    void cleanup();
+    void spansHaveTheirStatesColour();
+    void loopLanesArePainted();
+    void wheelZoomKeepsTheTimeUnderTheCursor();
+    void dragPansWithTheMouseAndStopsFollowing();
+    void followLiveTracksNewData();
+    void clickEmitsConnectionAndTransition();
+    void selectEventScrollsTheLaneIntoView();
+    void toolTipDescribesTheSpan();
+    void shiftDragSelectsAndZKeyZooms();
+    void laneHeightAndFit();
+    void denseLanesUseLevelOfDetail();
+    void paintTimeIsReported();
+    void legendAndShortcutsExist();
+
+private:
+    std::unique_ptr<Fixture> m_data;
+    std::unique_ptr<TimelineView> m_view;
+    QColor pixel(std::int64_t t, int row);
+};
+
+void TestTimelineView::init()
+{
+    m_data = std::make_unique<Fixture>();
+    // The engine loop: blocked 0-50 ms, dispatching 50-150 ms (3 ready), blocked again.
+    m_data->feed({rec(kOrigin, EventKind::ServerStarted, 0, S::None, S::None, 8080, 100),
+                  rec(kOrigin, EventKind::LoopPollBegin, 0, S::None, S::None, 1000),
+                  rec(kOrigin + 50'000'000, EventKind::LoopPollEnd, 0, S::None, S::None, 3),
+                  rec(kOrigin + 150'000'000, EventKind::LoopPollBegin, 0, S::None, S::None, 1000)});
+    m_data->feed(request(345, kOrigin + kStep, kStep)); // lane 0: 100 ms .. 700 ms
+    m_view = std::make_unique<TimelineView>(m_data->model, m_data->store);
+    m_view->resize(900, 300);
+    m_view->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_view.get()));
+    m_view->setVisibleRange(kOrigin, kOrigin + 1'000'000'000);
+}
+
+void TestTimelineView::cleanup()
+{
+    m_view.reset();
+    m_data.reset();
+}
+
+QColor TestTimelineView::pixel(std::int64_t t, int row)
+{
+    const QImage image = m_view->grab().toImage();
+    const QRect r = m_view->rowRect(row);
+    // Near the top of the row: below the 1 px lane gap, above captions and the disk bar.
+    return image.pixelColor(int(m_view->xForTime(t)), r.top() + 3);
+}
+
+void TestTimelineView::spansHaveTheirStatesColour()
+{
+    const int row = TimelineLayout::kFirstConnectionRow;
+    const std::int64_t start = kOrigin + kStep;
+    QCOMPARE(pixel(start + kStep / 2, row), palette::colorFor(S::Accepted));
+    QCOMPARE(pixel(start + kStep * 3 / 2, row), palette::colorFor(S::ReadingHeaders));
+    QCOMPARE(pixel(start + kStep * 5 / 2, row), palette::colorFor(S::FetchingFile));
+    QCOMPARE(pixel(start + kStep * 7 / 2, row), palette::colorFor(S::WritingHeaders));
+    QCOMPARE(pixel(start + kStep * 59 / 10, row), palette::colorFor(S::WritingBody));
+    // After the close the lane is empty (background).
+    QCOMPARE(pixel(start + kStep * 13 / 2, row), QColor::fromRgb(palette::kBackground));
+    // The disk read is a thin dark bar along the bottom of the FetchingFile span.
+    const QImage image = m_view->grab().toImage();
+    const QRect r = m_view->rowRect(row);
+    QCOMPARE(image.pixelColor(int(m_view->xForTime(start + kStep * 5 / 2)), r.bottom() - 2), palette::diskColor(false));
+}
+
+void TestTimelineView::loopLanesArePainted()
+{
+    QCOMPARE(pixel(kOrigin + 25'000'000, TimelineLayout::kEngineRow), palette::colorFor(LoopPhase::Blocked));
+    QCOMPARE(pixel(kOrigin + 55'000'000, TimelineLayout::kEngineRow), palette::colorFor(LoopPhase::Dispatching));
+}
+
+void TestTimelineView::wheelZoomKeepsTheTimeUnderTheCursor()
+{
+    const QPoint cursor(400, m_view->rowRect(2).center().y());
+    const std::int64_t before = m_view->timeAtX(cursor.x());
+    const double nsPerPixel = m_view->scale().nsPerPixel;
+    sendWheel(*m_view, cursor, 240); // two notches in
+    QVERIFY(m_view->scale().nsPerPixel < nsPerPixel);
+    QVERIFY(std::llabs(m_view->timeAtX(cursor.x()) - before) <= 1);
+    sendWheel(*m_view, cursor, -120); // one notch out
+    QVERIFY(std::llabs(m_view->timeAtX(cursor.x()) - before) <= 1);
+    QTest::keyClick(m_view.get(), Qt::Key_Plus); // keys zoom around the centre
+    QVERIFY(m_view->scale().nsPerPixel < nsPerPixel);
+}
+
+void TestTimelineView::dragPansWithTheMouseAndStopsFollowing()
+{
+    m_view->setFollowLive(true);
+    const QPoint from(300, m_view->rowRect(2).center().y());
+    const QPoint to = from + QPoint(120, 0);
+    const std::int64_t grabbed = m_view->timeAtX(from.x());
+    QSignalSpy clicked(m_view.get(), &TimelineView::connectionClicked);
+    sendMouse(*m_view, QEvent::MouseButtonPress, from, Qt::LeftButton);
+    sendMouse(*m_view, QEvent::MouseMove, from + QPoint(60, 0), Qt::LeftButton);
+    sendMouse(*m_view, QEvent::MouseMove, to, Qt::LeftButton);
+    sendMouse(*m_view, QEvent::MouseButtonRelease, to, Qt::NoButton);
+    QVERIFY(!m_view->followLive());
+    QVERIFY(std::llabs(m_view->timeAtX(to.x()) - grabbed) <= std::llround(m_view->scale().nsPerPixel));
+    QCOMPARE(clicked.count(), 0); // a drag is not a click
+}
+
+void TestTimelineView::followLiveTracksNewData()
+{
+    QSignalSpy changed(m_view.get(), &TimelineView::followLiveChanged);
+    m_view->setFollowLive(true);
+    QCOMPARE(changed.count(), 1);
+    m_view->refresh();
+    QCOMPARE(m_view->scale().endNs(), m_data->model.lastTime());
+    m_data->feed(request(346, kOrigin + 5'000'000'000, kStep));
+    m_view->refresh();
+    QCOMPARE(m_view->scale().endNs(), m_data->model.lastTime());
+    // The new connection took lane 0 (the first one closed): its last state is at the right edge.
+    const int row = TimelineLayout::kFirstConnectionRow;
+    QCOMPARE(pixel(m_data->model.lastTime() - kStep / 2, row), palette::colorFor(S::WritingBody));
+    QTest::keyClick(m_view.get(), Qt::Key_Space); // pause
+    QVERIFY(!m_view->followLive());
+    const std::int64_t paused = m_view->scale().endNs();
+    m_data->feed(request(347, kOrigin + 9'000'000'000, kStep));
+    m_view->refresh();
+    QCOMPARE(m_view->scale().endNs(), paused);
+}
+
+void TestTimelineView::clickEmitsConnectionAndTransition()
+{
+    QSignalSpy conn(m_view.get(), &TimelineView::connectionClicked);
+    QSignalSpy event(m_view.get(), &TimelineView::eventSelected);
+    const int x = int(m_view->xForTime(kOrigin + kStep * 5 / 2)); // in ReadingHeaders
+    QTest::mouseClick(m_view.get(), Qt::LeftButton, {}, QPoint(x, m_view->rowRect(2).center().y()));
+    QCOMPARE(conn.count(), 1);
+    QCOMPARE(conn.at(0).at(0).value<quint32>(), 345u);
+    QCOMPARE(event.count(), 1);
+    QCOMPARE(event.at(0).at(0).value<quint64>(), m_data->indexOf(345, EventKind::BytesRead));
+    QCOMPARE(m_view->highlightedEvent().value(), m_data->indexOf(345, EventKind::BytesRead));
+    // An empty lane part and the loop lanes are not connections.
+    QTest::mouseClick(m_view.get(), Qt::LeftButton, {}, QPoint(int(m_view->xForTime(kOrigin + 950'000'000)),
+                                                               m_view->rowRect(2).center().y()));
+    QTest::mouseClick(m_view.get(), Qt::LeftButton, {}, QPoint(x, m_view->rowRect(0).center().y()));
+    QCOMPARE(conn.count(), 1);
+}
+
+void TestTimelineView::selectEventScrollsTheLaneIntoView()
+{
+    // 40 overlapping connections: 40 lanes, far more than 300 px show.
+    std::vector<EventRecord> many;
+    for (std::uint32_t c = 1000; c < 1040; ++c)
+        many.push_back(rec(kOrigin + 2'000'000'000 + c, EventKind::ConnectionAccepted, c, S::None, S::Accepted));
+    m_data->feed(many);
+    m_view->refresh();
+    QCOMPARE(m_view->verticalScroll(), 0);
+    const std::uint64_t index = m_data->indexOf(1039, EventKind::ConnectionAccepted);
+    const int lane = m_data->model.connection(1039)->lane;
+    QVERIFY(lane > 20);
+    m_view->selectEvent(index);
+    QVERIFY(!m_view->followLive());
+    QVERIFY(m_view->verticalScroll() > 0);
+    const QRect r = m_view->rowRect(TimelineLayout::kFirstConnectionRow + lane);
+    QVERIFY(r.top() >= TimelineLayout::kAxisHeight + 2 * TimelineLayout::kLoopLaneHeight);
+    QVERIFY(r.bottom() < m_view->height());
+    const std::int64_t t = m_data->store.at(index).t_ns;
+    QVERIFY(m_view->scale().startNs <= t && t < m_view->scale().endNs());
+    QCOMPARE(m_view->highlightedEvent().value(), index);
+}
+
+void TestTimelineView::toolTipDescribesTheSpan()
+{
+    const int y = m_view->rowRect(2).center().y();
+    const QString fetching = m_view->toolTipAt(QPoint(int(m_view->xForTime(kOrigin + kStep * 7 / 2)), y));
+    QVERIFY2(fetching.contains("connection 345"), qPrintable(fetching));
+    QVERIFY2(fetching.contains("fetching file"), qPrintable(fetching));
+    QVERIFY2(fetching.contains("start: 300.000000 ms"), qPrintable(fetching));
+    QVERIFY2(fetching.contains("duration: 99.999 ms"), qPrintable(fetching));
+    QVERIFY2(fetching.contains("GET /index.html"), qPrintable(fetching));
+    QVERIFY2(fetching.contains("status 200, 1000 body bytes"), qPrintable(fetching));
+    QVERIFY2(fetching.contains("disk read"), qPrintable(fetching));
+    const QString loop = m_view->toolTipAt(QPoint(int(m_view->xForTime(kOrigin + 60'000'000)), m_view->rowRect(0).center().y()));
+    QVERIFY2(loop.contains("dispatching (3 ready)"), qPrintable(loop));
+    QVERIFY(m_view->toolTipAt(QPoint(10, y)).isEmpty()); // the lane names
+}
+
+void TestTimelineView::shiftDragSelectsAndZKeyZooms()
+{
+    QSignalSpy selected(m_view.get(), &TimelineView::rangeSelected);
+    const int y = m_view->rowRect(2).center().y();
+    const QPoint from(int(m_view->xForTime(kOrigin + 200'000'000)), y);
+    const QPoint to(int(m_view->xForTime(kOrigin + 400'000'000)), y);
+    sendMouse(*m_view, QEvent::MouseButtonPress, from, Qt::LeftButton, Qt::ShiftModifier);
+    sendMouse(*m_view, QEvent::MouseMove, to, Qt::LeftButton, Qt::ShiftModifier);
+    sendMouse(*m_view, QEvent::MouseButtonRelease, to, Qt::NoButton, Qt::ShiftModifier);
+    QCOMPARE(selected.count(), 1);
+    const auto [t0, t1] = m_view->selection();
+    QCOMPARE(selected.at(0).at(0).value<qint64>(), t0);
+    QCOMPARE(selected.at(0).at(1).value<qint64>(), t1);
+    const std::int64_t pixelNs = std::llround(m_view->scale().nsPerPixel);
+    QVERIFY(std::llabs(t0 - (kOrigin + 200'000'000)) <= pixelNs);
+    QVERIFY(std::llabs(t1 - (kOrigin + 400'000'000)) <= pixelNs);
+    QTest::keyClick(m_view.get(), Qt::Key_Z);
+    QVERIFY(std::llabs(m_view->scale().startNs - t0) <= 1);
+    QVERIFY(std::llabs(m_view->scale().endNs() - t1) <= 1);
+}
+
+void TestTimelineView::laneHeightAndFit()
+{
+    m_view->setLaneHeight(30);
+    QCOMPARE(m_view->rowRect(3).top() - m_view->rowRect(2).top(), 30);
+    QTest::keyClick(m_view.get(), Qt::Key_BracketLeft);
+    QCOMPARE(m_view->laneHeight(), 28);
+    m_view->setLaneHeight(1);
+    QCOMPARE(m_view->laneHeight(), TimelineView::kMinLaneHeight);
+    QTest::keyClick(m_view.get(), Qt::Key_Home);
+    QVERIFY(std::llabs(m_view->scale().startNs - m_data->model.firstTime()) <= 1);
+    QVERIFY(std::llabs(m_view->scale().endNs() - m_data->model.lastTime()) <= 1);
+}
+
+void TestTimelineView::denseLanesUseLevelOfDetail()
+{
+    // 200,000 transitions of 1 µs each on one lane, alternating ReadingHeaders/WritingBody, seen
+    // whole: every pixel column aggregates hundreds of spans and gets one of the two colours.
+    std::vector<EventRecord> dense;
+    const std::int64_t t0 = kOrigin + 2'000'000'000;
+    dense.push_back(rec(t0, EventKind::ConnectionAccepted, 7, S::None, S::Accepted));
+    for (int i = 1; i <= 200'000; ++i) {
+        const bool reading = i % 2 == 1;
+        dense.push_back(rec(t0 + i * 1000, EventKind::BytesRead, 7, reading ? S::WritingBody : S::ReadingHeaders,
+                            reading ? S::ReadingHeaders : S::WritingBody));
+    }
+    m_data->feed(dense);
+    m_view->setVisibleRange(t0, t0 + 200'000'000);
+    const QImage image = m_view->grab().toImage();
+    const QRect r = m_view->rowRect(TimelineLayout::kFirstConnectionRow);
+    int painted = 0;
+    for (int x = r.left() + 1; x < r.right() - 1; ++x) {
+        const QColor c = image.pixelColor(x, r.top() + 3);
+        painted += c == palette::colorFor(S::ReadingHeaders) || c == palette::colorFor(S::WritingBody);
+    }
+    QCOMPARE(painted, r.width() - 3);
+}
+
+void TestTimelineView::paintTimeIsReported()
+{
+    int calls = 0;
+    std::int64_t duration = -1;
+    m_view->setWorkRecorder([&](std::int64_t start, std::int64_t ns) {
+        QVERIFY(start > 0);
+        duration = ns;
+        ++calls;
+    });
+    m_view->grab();
+    QVERIFY(calls >= 1);
+    QVERIFY(duration >= 0);
+}
+
+void TestTimelineView::legendAndShortcutsExist()
+{
+    TimelineLegend legend;
+    legend.show();
+    QVERIFY(legend.sizeHint().height() > 0);
+    const auto keys = TimelineView::shortcuts();
+    QVERIFY(keys.size() >= 8);
+    QVERIFY(std::any_of(keys.begin(), keys.end(), [](const auto& k) { return k.first.contains("Z"); }));
+}
+
+QTEST_MAIN(TestTimelineView)
+#include "tst_timeline_view.moc"

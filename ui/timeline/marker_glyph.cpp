@@ -1,0 +1,44 @@
+#include "timeline/marker_glyph.h"
+
+#include "timeline/palette.h"
+
+#include <QPainter>
+
+namespace loopscope {
+
+// Shapes as well as colours, so a marker is recognisable without colour vision.
+void drawMarkerGlyph(QPainter& p, EventKind kind, QPointF c, double r)
+{
+    p.setBrush(palette::markerColor(kind));
+    p.setPen(QPen(QColor::fromRgb(palette::kText), 1));
+    switch (kind) {
+    case EventKind::TimedOut: { // downward triangle, like an hourglass running out
+        const QPointF pts[3] = {{c.x() - r, c.y() - r}, {c.x() + r, c.y() - r}, {c.x(), c.y() + r}};
+        p.drawPolygon(pts, 3);
+        return;
+    }
+    case EventKind::RequestRejected:
+        p.setPen(QPen(palette::markerColor(kind), 2));
+        p.drawLine(QPointF(c.x() - r, c.y() - r), QPointF(c.x() + r, c.y() + r));
+        p.drawLine(QPointF(c.x() - r, c.y() + r), QPointF(c.x() + r, c.y() - r));
+        return;
+    case EventKind::RecordsDropped: // a full-height bar: something is missing here
+        p.setPen(QPen(palette::markerColor(kind), 2));
+        p.drawLine(QPointF(c.x(), c.y() - 2 * r), QPointF(c.x(), c.y() + 2 * r));
+        return;
+    case EventKind::AcceptPaused:
+        p.drawRect(QRectF(c.x() - r, c.y() - r, r * 0.7, 2 * r));
+        p.drawRect(QRectF(c.x() + r * 0.3, c.y() - r, r * 0.7, 2 * r));
+        return;
+    case EventKind::ServerStarted: {
+        const QPointF pts[3] = {{c.x() - r, c.y() - r}, {c.x() - r, c.y() + r}, {c.x() + r, c.y()}};
+        p.drawPolygon(pts, 3);
+        return;
+    }
+    default: // stopped, failed
+        p.drawRect(QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r));
+        return;
+    }
+}
+
+} // namespace loopscope

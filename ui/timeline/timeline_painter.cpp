@@ -1,0 +1,295 @@
+#include "timeline/timeline_painter.h"
+
+#include "model/timeline_model.h"
+#include "model/trace_store.h"
+#include "timeline/lane_access.h"
+#include "timeline/marker_glyph.h"
+#include "timeline/palette.h"
+#include "timeline/span_columns.h"
+
+#include <QPainter>
+#include <QPainterPath>
+
+#include <algorithm>
+#include <vector>
+
+namespace loopscope {
+
+namespace {
+
+constexpr double kMinTickSpacingPx = 110;
+constexpr int kMinReadyLabelPx = 24;
+constexpr int kMinStateLabelPx = 110;
+constexpr int kMarkerSize = 7;
+
+int loopKey(const LoopSpan& s) { return int(s.phase); }
+
+// The first marker at or after t (markers arrive in time order).
+std::size_t firstMarkerFrom(const std::deque<Marker>& markers, std::int64_t t)
+{
+    std::size_t lo = 0, hi = markers.size();
+    while (lo < hi) {
+        const std::size_t mid = (lo + hi) / 2;
+        if (markers[mid].t < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+} // namespace
+
+TimelinePainter::TimelinePainter(const TimelineModel& model, const TraceStore& store, const TimeScale& scale,
+                                 const TimelineLayout& layout, const TimelineOverlay& overlay)
+    : m_model(model), m_store(store), m_scale(scale), m_layout(layout), m_overlay(overlay)
+{
+    for (int s = 0; s < kConnectionStateCount; ++s)
+        m_stateColors[std::size_t(s)] = palette::colorFor(ConnectionState(s));
+    m_stateColors[lod::kKeyCacheHit] = palette::colorFor(ConnectionState::FetchingFile, kSpanCacheHit);
+    m_stateColors[lod::kKeyRejected] = palette::colorFor(ConnectionState::WritingHeaders, kSpanRejected);
+}
+
+void TimelinePainter::paint(QPainter& p) const
+{
+    const std::int64_t step = niceTickStep(m_scale.nsPerPixel, kMinTickSpacingPx);
+    paintBackground(p);
+    p.save();
+    p.setClipRect(QRect(m_layout.timeLeft(), TimelineLayout::kAxisHeight, m_layout.timeWidth(),
+                        m_layout.height - TimelineLayout::kAxisHeight));
+    paintGrid(p, step);
+    paintEngineLane(p);
+    paintGuiLane(p);
+    p.setClipRect(QRect(m_layout.timeLeft(), m_layout.connectionTop(), m_layout.timeWidth(),
+                        m_layout.connectionViewHeight()));
+    for (int lane = m_layout.firstVisibleLane(); lane < m_layout.endVisibleLane(); ++lane)
+        paintConnectionLane(p, lane);
+    p.setClipRect(QRect(m_layout.timeLeft(), TimelineLayout::kAxisHeight, m_layout.timeWidth(),
+                        m_layout.height - TimelineLayout::kAxisHeight));
+    paintMarkers(p);
+    paintOverlay(p);
+    p.restore();
+    paintAxis(p, step);
+    paintHeaders(p);
+}
+
+void TimelinePainter::paintBackground(QPainter& p) const
+{
+    p.fillRect(QRect(0, 0, m_layout.width, m_layout.height), QColor::fromRgb(palette::kBackground));
+    const QColor stripe = QColor::fromRgb(palette::kLaneStripe);
+    p.fillRect(m_layout.rowRect(TimelineLayout::kGuiRow), stripe);
+    for (int lane = m_layout.firstVisibleLane(); lane < m_layout.endVisibleLane(); ++lane) {
+        if (lane % 2 == 1)
+            p.fillRect(m_layout.rowRect(TimelineLayout::kFirstConnectionRow + lane), stripe);
+    }
+}
+
+std::int64_t TimelinePainter::firstTickTime(std::int64_t step) const
+{
+    // Ticks sit on multiples of the step in relative time (since the session's origin).
+    const std::int64_t rel = m_scale.startNs - m_store.originNs();
+    std::int64_t first = rel / step * step;
+    if (first < rel)
+        first += step;
+    return first + m_store.originNs();
+}
+
+void TimelinePainter::paintGrid(QPainter& p, std::int64_t step) const
+{
+    p.setPen(QColor::fromRgb(palette::kGrid));
+    const std::int64_t end = m_scale.endNs();
+    for (std::int64_t t = firstTickTime(step); t <= end; t += step) {
+        const int x = m_layout.timeLeft() + int(m_scale.mapTimeToX(t));
+        p.drawLine(x, TimelineLayout::kAxisHeight, x, m_layout.height);
+    }
+}
+
+void TimelinePainter::paintAxis(QPainter& p, std::int64_t step) const
+{
+    const QRect axis(0, 0, m_layout.width, TimelineLayout::kAxisHeight);
+    p.fillRect(axis, QColor::fromRgb(palette::kHeaderBackground));
+    p.setPen(QColor::fromRgb(palette::kText));
+    p.drawText(QRect(6, 0, TimelineLayout::kHeaderWidth - 12, axis.height()), Qt::AlignVCenter | Qt::AlignLeft,
+               m_overlay.followLive ? QStringLiteral("\u25cf live") : QStringLiteral("\u2016 paused"));
+    p.save();
+    p.setClipRect(QRect(m_layout.timeLeft(), 0, m_layout.timeWidth(), axis.height()));
+    const std::int64_t end = m_scale.endNs();
+    for (std::int64_t t = firstTickTime(step); t <= end; t += step) {
+        const int x = m_layout.timeLeft() + int(m_scale.mapTimeToX(t));
+        p.drawLine(x, axis.bottom() - 5, x, axis.bottom());
+        p.drawText(x + 3, axis.bottom() - 7, formatTickLabel(t - m_store.originNs(), step));
+    }
+    p.restore();
+    p.drawLine(0, axis.bottom(), m_layout.width, axis.bottom());
+}
+
+void TimelinePainter::fillColumns(QPainter& p, const QRect& row, int x0, int x1, const QColor& color) const
+{
+    p.fillRect(QRect(m_layout.timeLeft() + x0, row.top(), x1 - x0, row.height()), color);
+}
+
+void TimelinePainter::paintEngineLane(QPainter& p) const
+{
+    const auto& spans = m_model.engineLoop();
+    const QRect row = m_layout.rowRect(TimelineLayout::kEngineRow).adjusted(0, 2, 0, -2);
+    const lod::UntilNextAccess<LoopSpan, decltype(&loopKey)> access{spans, m_model.lastTime(), &loopKey};
+    const QColor colors[3] = {palette::colorFor(LoopPhase::Blocked), palette::colorFor(LoopPhase::Dispatching),
+                              palette::colorFor(LoopPhase::Stopped)};
+    std::vector<std::pair<QRect, std::uint32_t>> labels; // wide dispatching spans, bounded by width
+    {
+        lod::RunMerger merger([&](int x0, int x1, int key) { fillColumns(p, row, x0, x1, colors[key]); });
+        lod::walkColumns(m_scale, TimelineModel::spanAt(spans, m_scale.startNs), access,
+                         [&](int x0, int x1, int key, std::ptrdiff_t index) {
+                             merger.add(x0, x1, key);
+                             if (index >= 0 && key == int(LoopPhase::Dispatching) && x1 - x0 >= kMinReadyLabelPx)
+                                 labels.emplace_back(QRect(m_layout.timeLeft() + x0, row.top(), x1 - x0, row.height()),
+                                                     spans[std::size_t(index)].ready);
+                         });
+    }
+    p.setPen(Qt::white);
+    for (const auto& [rect, ready] : labels)
+        p.drawText(rect, Qt::AlignCenter, QString::number(ready));
+}
+
+void TimelinePainter::paintGuiLane(QPainter& p) const
+{
+    const auto& spans = m_model.guiLoop();
+    const QRect row = m_layout.rowRect(TimelineLayout::kGuiRow);
+    const std::ptrdiff_t first = TimelineModel::spanAt(spans, m_scale.startNs) - lod::kOverlapBackoff;
+    // Two passes: handled events fill the lane; the GUI's own work (drain, paint, charts...) is
+    // drawn on top as a narrower bar, because it usually runs nested inside an event.
+    for (const bool work : {false, true}) {
+        const QRect bar = work ? row.adjusted(0, 6, 0, -6) : row.adjusted(0, 2, 0, -2);
+        auto key = [work](const GuiSpan& s) { return (s.kind != GuiSpanKind::Event) == work ? int(s.kind) : -1; };
+        const lod::ExplicitEndAccess<GuiSpan, decltype(key)> access{spans, key};
+        lod::RunMerger merger([&](int x0, int x1, int k) { fillColumns(p, bar, x0, x1, palette::colorFor(GuiSpanKind(k))); });
+        lod::walkColumns(m_scale, first, access, [&](int x0, int x1, int k, std::ptrdiff_t) { merger.add(x0, x1, k); });
+    }
+}
+
+void TimelinePainter::paintConnectionLane(QPainter& p, int lane) const
+{
+    const auto& spans = m_model.laneSpans(lane);
+    const QRect row = m_layout.rowRect(TimelineLayout::kFirstConnectionRow + lane).adjusted(0, 1, 0, -1);
+    const lod::UntilNextAccess<StateSpan, decltype(&lod::keyOf)> access{spans, m_model.lastTime(), &lod::keyOf};
+    std::vector<std::pair<QRect, std::size_t>> labels; // wide spans worth a caption, bounded by width
+    {
+        lod::RunMerger merger([&](int x0, int x1, int key) {
+            fillColumns(p, row, x0, x1, m_stateColors[std::size_t(key)]);
+            if (key == lod::kKeyRejected) // hatched as well as coloured: a refused request
+                p.fillRect(QRect(m_layout.timeLeft() + x0, row.top(), x1 - x0, row.height()),
+                           QBrush(QColor(0, 0, 0, 90), Qt::BDiagPattern));
+        });
+        lod::walkColumns(m_scale, TimelineModel::spanAt(spans, m_scale.startNs), access,
+                         [&](int x0, int x1, int key, std::ptrdiff_t index) {
+                             merger.add(x0, x1, key);
+                             if (index >= 0 && x1 - x0 >= kMinStateLabelPx && row.height() >= 12)
+                                 labels.emplace_back(QRect(m_layout.timeLeft() + x0 + 3, row.top(), x1 - x0 - 6,
+                                                           row.height()), std::size_t(index));
+                         });
+    }
+    paintDiskSpans(p, lane, row);
+    p.setPen(QColor::fromRgb(palette::kText));
+    const QFontMetrics metrics = p.fontMetrics();
+    for (const auto& [rect, index] : labels) {
+        const StateSpan& s = spans[index];
+        const QString caption = QStringLiteral("conn %1 \u00b7 %2").arg(s.conn).arg(palette::nameOf(s.state));
+        if (metrics.horizontalAdvance(caption) <= rect.width()) // a caption never spills over its span
+            p.drawText(rect, Qt::AlignVCenter | Qt::AlignLeft, caption);
+    }
+}
+
+void TimelinePainter::paintDiskSpans(QPainter& p, int lane, const QRect& row) const
+{
+    const auto& disk = m_model.laneDiskSpans(lane);
+    if (disk.empty())
+        return;
+    // A thin bar along the bottom of the lane: the worker's time, beside the loop's view of it.
+    const int h = std::max(2, row.height() / 4);
+    const QRect bar(row.left(), row.bottom() - h + 1, row.width(), h);
+    auto key = [](const DiskSpan& d) { return d.error != 0 ? 1 : 0; };
+    const lod::ExplicitEndAccess<DiskSpan, decltype(key)> access{disk, key};
+    const QColor colors[2] = {palette::diskColor(false), palette::diskColor(true)};
+    lod::RunMerger merger([&](int x0, int x1, int k) { fillColumns(p, bar, x0, x1, colors[k]); });
+    lod::walkColumns(m_scale, TimelineModel::spanAt(disk, m_scale.startNs) - lod::kOverlapBackoff, access,
+                     [&](int x0, int x1, int k, std::ptrdiff_t) { merger.add(x0, x1, k); });
+}
+
+void TimelinePainter::paintMarkers(QPainter& p) const
+{
+    const auto& markers = m_model.markers();
+    const std::int64_t end = m_scale.endNs();
+    const int firstLane = m_layout.firstVisibleLane();
+    const int endLane = m_layout.endVisibleLane();
+    // One glyph per row and pixel column: thousands of timeouts in one column read as one.
+    std::vector<int> lastColumn(std::size_t(std::max(0, endLane - firstLane)) + 1, -1);
+    p.save();
+    p.setRenderHint(QPainter::Antialiasing, true);
+    for (std::size_t i = firstMarkerFrom(markers, m_scale.startNs); i < markers.size() && markers[i].t <= end; ++i) {
+        const Marker& m = markers[i];
+        const bool onLoop = m.lane < 0;
+        if (!onLoop && (m.lane < firstLane || m.lane >= endLane))
+            continue;
+        const int column = int(m_scale.mapTimeToX(m.t));
+        int& last = lastColumn[onLoop ? 0 : std::size_t(m.lane - firstLane + 1)];
+        if (column == last)
+            continue;
+        last = column;
+        const QRect row = m_layout.rowRect(onLoop ? TimelineLayout::kEngineRow : TimelineLayout::kFirstConnectionRow + m.lane);
+        const double r = std::min<double>(kMarkerSize / 2.0, row.height() / 3.0);
+        drawMarkerGlyph(p, m.kind, QPointF(m_layout.timeLeft() + column + 0.5, row.center().y() + 0.5), r);
+    }
+    p.restore();
+}
+
+QString TimelinePainter::laneName(const TimelineModel& model, int lane, std::int64_t at)
+{
+    const auto& spans = model.laneSpans(lane);
+    const std::ptrdiff_t i = TimelineModel::spanAt(spans, at);
+    if (i >= 0 && spans[std::size_t(i)].state != ConnectionState::None)
+        return QStringLiteral("lane %1: conn %2").arg(lane).arg(spans[std::size_t(i)].conn);
+    return QStringLiteral("lane %1").arg(lane);
+}
+
+void TimelinePainter::paintHeaders(QPainter& p) const
+{
+    const QColor background = QColor::fromRgb(palette::kHeaderBackground);
+    p.fillRect(QRect(0, TimelineLayout::kAxisHeight, TimelineLayout::kHeaderWidth,
+                     m_layout.height - TimelineLayout::kAxisHeight), background);
+    p.setPen(QColor::fromRgb(palette::kText));
+    const QMargins text(6, 0, 4, 0);
+    p.drawText(m_layout.headerRect(TimelineLayout::kEngineRow) - text, Qt::AlignVCenter, QStringLiteral("engine loop"));
+    p.drawText(m_layout.headerRect(TimelineLayout::kGuiRow) - text, Qt::AlignVCenter, QStringLiteral("GUI event loop"));
+    p.save();
+    p.setClipRect(QRect(0, m_layout.connectionTop(), TimelineLayout::kHeaderWidth, m_layout.connectionViewHeight()));
+    const bool roomForText = m_layout.laneHeight >= 10;
+    const std::int64_t at = std::min(m_scale.endNs(), m_model.lastTime());
+    for (int lane = m_layout.firstVisibleLane(); roomForText && lane < m_layout.endVisibleLane(); ++lane)
+        p.drawText(m_layout.headerRect(TimelineLayout::kFirstConnectionRow + lane) - text, Qt::AlignVCenter,
+                   laneName(m_model, lane, at));
+    p.restore();
+    p.setPen(QColor::fromRgb(palette::kGrid));
+    p.drawLine(0, m_layout.connectionTop() - 1, m_layout.width, m_layout.connectionTop() - 1);
+    p.drawLine(TimelineLayout::kHeaderWidth - 1, TimelineLayout::kAxisHeight, TimelineLayout::kHeaderWidth - 1,
+               m_layout.height);
+}
+
+void TimelinePainter::paintOverlay(QPainter& p) const
+{
+    const int top = TimelineLayout::kAxisHeight;
+    if (m_overlay.hasSelection) {
+        const int x0 = m_layout.timeLeft() + int(std::floor(m_scale.mapTimeToX(m_overlay.selectionStart)));
+        const int x1 = m_layout.timeLeft() + int(std::ceil(m_scale.mapTimeToX(m_overlay.selectionEnd)));
+        p.fillRect(QRect(x0, top, std::max(1, x1 - x0), m_layout.height - top), QColor::fromRgba(palette::kSelection));
+    }
+    if (m_overlay.highlightRow >= 0) {
+        const QRect row = m_layout.rowRect(m_overlay.highlightRow);
+        const int x = m_layout.timeLeft() + int(m_scale.mapTimeToX(m_overlay.highlightTime));
+        p.setPen(QPen(QColor::fromRgb(palette::kHighlight), 1, Qt::DashLine));
+        p.setBrush(Qt::NoBrush);
+        p.drawRect(row.adjusted(0, 0, -1, -1));
+        p.fillRect(QRect(x - 1, row.top(), 3, row.height()), QColor::fromRgb(palette::kHighlight));
+    }
+}
+
+} // namespace loopscope

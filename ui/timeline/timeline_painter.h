@@ -1,0 +1,66 @@
+// TimelinePainter: paints one frame of the timeline (private to ui/timeline; TimelineView owns
+// the state, this only draws it).
+//
+// Contract: paints only the visible time range and the visible rows; each lane goes through
+// lod::walkColumns, so a frame costs O(visible lanes * columns * log spans), independent of
+// the number of recorded spans. Markers in view are drawn once per lane and pixel column.
+#pragma once
+
+#include "timeline/time_scale.h"
+#include "timeline/timeline_layout.h"
+
+#include <QColor>
+#include <QString>
+
+#include <array>
+#include <cstdint>
+
+class QPainter;
+
+namespace loopscope {
+
+class TimelineModel;
+class TraceStore;
+
+struct TimelineOverlay {
+    bool followLive = true;
+    bool hasSelection = false;
+    std::int64_t selectionStart = 0;
+    std::int64_t selectionEnd = 0;
+    int highlightRow = -1;          // the selected event's row, or -1
+    std::int64_t highlightTime = 0;
+};
+
+class TimelinePainter {
+public:
+    TimelinePainter(const TimelineModel& model, const TraceStore& store, const TimeScale& scale,
+                    const TimelineLayout& layout, const TimelineOverlay& overlay);
+
+    void paint(QPainter& p) const;
+
+    // "lane 12: conn 345" when a connection holds the lane at the view's right edge.
+    static QString laneName(const TimelineModel& model, int lane, std::int64_t at);
+
+private:
+    void paintBackground(QPainter& p) const;
+    void paintGrid(QPainter& p, std::int64_t step) const;
+    void paintAxis(QPainter& p, std::int64_t step) const;
+    void paintEngineLane(QPainter& p) const;
+    void paintGuiLane(QPainter& p) const;
+    void paintConnectionLane(QPainter& p, int lane) const;
+    void paintDiskSpans(QPainter& p, int lane, const QRect& row) const;
+    void paintMarkers(QPainter& p) const;
+    void paintHeaders(QPainter& p) const;
+    void paintOverlay(QPainter& p) const;
+    void fillColumns(QPainter& p, const QRect& row, int x0, int x1, const QColor& color) const;
+    std::int64_t firstTickTime(std::int64_t step) const;
+
+    const TimelineModel& m_model;
+    const TraceStore& m_store;
+    const TimeScale& m_scale;
+    const TimelineLayout& m_layout;
+    const TimelineOverlay& m_overlay;
+    std::array<QColor, 10> m_stateColors;
+};
+
+} // namespace loopscope

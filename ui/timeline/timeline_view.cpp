@@ -1,0 +1,497 @@
+#include "timeline/timeline_view.h"
+
+#include "core/clock.h"
+#include "model/timeline_model.h"
+#include "model/trace_store.h"
+#include "timeline/lane_access.h"
+#include "timeline/palette.h"
+#include "timeline/span_details.h"
+#include "trace/record_detail.h"
+
+#include <QHelpEvent>
+#include <QKeyEvent>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QScrollBar>
+#include <QToolTip>
+#include <QWheelEvent>
+
+#include <algorithm>
+#include <cmath>
+
+namespace loopscope {
+
+namespace {
+
+constexpr double kWheelZoomPerStep = 1.25;
+constexpr double kKeyZoom = 1.5;
+constexpr int kDragThresholdPx = 4;
+constexpr int kMarkerHitPx = 4;
+constexpr std::int64_t kDefaultVisibleNs = 5'000'000'000;
+
+bool isGuiRecord(const EventRecord& r)
+{
+    return r.thread == kGuiThread || r.kind == EventKind::GuiEventHandled || r.kind == EventKind::GuiWork
+           || r.kind == EventKind::GuiLoopAwake || r.kind == EventKind::GuiLoopAboutToBlock
+           || r.kind == EventKind::GuiLoopDelay;
+}
+
+} // namespace
+
+TimelineView::TimelineView(const TimelineModel& model, const TraceStore& store, QWidget* parent)
+    : QWidget(parent), m_model(model), m_store(store), m_scrollBar(new QScrollBar(Qt::Vertical, this))
+{
+    setFocusPolicy(Qt::StrongFocus);
+    setMouseTracking(false);
+    setAttribute(Qt::WA_OpaquePaintEvent); // every pixel is painted: no background erase
+    setMinimumSize(TimelineLayout::kHeaderWidth + 120, TimelineLayout::kAxisHeight + 4 * kDefaultLaneHeight);
+    m_layout.laneHeight = kDefaultLaneHeight;
+    m_scale.nsPerPixel = double(kDefaultVisibleNs) / m_scale.width;
+    connect(m_scrollBar, &QScrollBar::valueChanged, this, [this](int value) {
+        m_layout.scrollY = value;
+        update();
+    });
+    updateGeometryState();
+}
+
+QList<QPair<QString, QString>> TimelineView::shortcuts()
+{
+    return {
+        {tr("Wheel"), tr("Zoom around the mouse (around the live edge while following)")},
+        {tr("+ / -"), tr("Zoom in / out around the centre")},
+        {tr("Drag"), tr("Pan (stops following live data)")},
+        {tr("Shift+Drag"), tr("Select a time range")},
+        {tr("Z"), tr("Zoom to the selected range")},
+        {tr("Home / F"), tr("Fit the whole recording")},
+        {tr("Space"), tr("Pause / resume following live data")},
+        {tr("End"), tr("Follow live data")},
+        {tr("Left / Right"), tr("Pan by an eighth of the view")},
+        {tr("Up / Down, Shift+Wheel"), tr("Scroll the connection lanes")},
+        {tr("[ / ], Ctrl+Wheel"), tr("Lane height smaller / larger")},
+        {tr("Esc"), tr("Clear the selection")},
+        {tr("Click"), tr("Select a connection and its transition")},
+    };
+}
+
+void TimelineView::setVisibleRange(std::int64_t t0, std::int64_t t1)
+{
+    setFollowLive(false);
+    m_scale.fit(t0, t1);
+    update();
+}
+
+void TimelineView::setLaneHeight(int pixels)
+{
+    const int clamped = std::clamp(pixels, kMinLaneHeight, kMaxLaneHeight);
+    if (clamped == m_layout.laneHeight)
+        return;
+    // Keep the lane at the top of the view at the top.
+    const int topLane = m_layout.firstVisibleLane();
+    m_layout.laneHeight = clamped;
+    syncScrollBar();
+    setVerticalScroll(topLane * clamped);
+    update();
+}
+
+void TimelineView::setVerticalScroll(int pixels)
+{
+    m_scrollBar->setValue(std::clamp(pixels, 0, m_layout.maxScroll()));
+    m_layout.scrollY = m_scrollBar->value();
+    update();
+}
+
+void TimelineView::refresh()
+{
+    syncScrollBar();
+    if (m_overlay.followLive && m_model.lastTime() != 0)
+        m_scale.alignEndTo(m_model.lastTime());
+    update();
+}
+
+void TimelineView::setFollowLive(bool on)
+{
+    if (on == m_overlay.followLive)
+        return;
+    m_overlay.followLive = on;
+    emit followLiveChanged(on);
+    refresh();
+}
+
+void TimelineView::fitAll()
+{
+    if (m_model.lastTime() == 0)
+        return;
+    setVisibleRange(m_model.firstTime(), m_model.lastTime());
+}
+
+void TimelineView::zoomToSelection()
+{
+    if (!m_overlay.hasSelection || m_overlay.selectionEnd <= m_overlay.selectionStart)
+        return;
+    setVisibleRange(m_overlay.selectionStart, m_overlay.selectionEnd);
+}
+
+void TimelineView::zoomIn()
+{
+    zoomAt(m_scale.width / 2, kKeyZoom);
+}
+
+void TimelineView::zoomOut()
+{
+    zoomAt(m_scale.width / 2, 1 / kKeyZoom);
+}
+
+void TimelineView::zoomAt(double timeX, double factor)
+{
+    // While following, the live edge stays put: zoom around the right edge instead.
+    m_scale.zoomAround(m_overlay.followLive ? m_scale.width : timeX, factor);
+    refresh();
+}
+
+void TimelineView::panBy(double dx)
+{
+    setFollowLive(false);
+    m_scale.panByPixels(dx);
+    update();
+}
+
+void TimelineView::clearSelection()
+{
+    m_overlay.hasSelection = false;
+    update();
+}
+
+void TimelineView::selectEvent(quint64 storeIndex)
+{
+    if (storeIndex < m_store.beginIndex() || storeIndex >= m_store.endIndex())
+        return;
+    // A RequestText record holds text, not time: use the record it belongs to.
+    std::uint64_t timed = storeIndex;
+    while (timed > m_store.beginIndex() && m_store.at(timed).kind == EventKind::RequestText)
+        --timed;
+    const std::int64_t t = m_store.at(timed).t_ns;
+    setFollowLive(false);
+    highlight(storeIndex, rowOfRecord(timed), t);
+    if (t < m_scale.startNs || t >= m_scale.endNs())
+        m_scale.centreOn(t);
+    scrollRowIntoView(m_overlay.highlightRow);
+    update();
+}
+
+int TimelineView::rowOfRecord(std::uint64_t index) const
+{
+    const EventRecord& r = m_store.at(index);
+    if (isGuiRecord(r))
+        return TimelineLayout::kGuiRow;
+    if (r.conn != 0) {
+        if (const ConnectionSummary* c = m_model.connection(r.conn); c && c->lane >= 0)
+            return TimelineLayout::kFirstConnectionRow + c->lane;
+    }
+    return TimelineLayout::kEngineRow;
+}
+
+void TimelineView::highlight(std::uint64_t index, int row, std::int64_t t)
+{
+    m_highlightIndex = index;
+    m_overlay.highlightRow = row;
+    m_overlay.highlightTime = t;
+}
+
+void TimelineView::scrollRowIntoView(int row)
+{
+    if (row < TimelineLayout::kFirstConnectionRow)
+        return; // the loop lanes are pinned
+    syncScrollBar();
+    const int top = (row - TimelineLayout::kFirstConnectionRow) * m_layout.laneHeight;
+    const int view = m_layout.connectionViewHeight();
+    if (top < m_layout.scrollY)
+        setVerticalScroll(top);
+    else if (top + m_layout.laneHeight > m_layout.scrollY + view)
+        setVerticalScroll(top + m_layout.laneHeight - view);
+}
+
+void TimelineView::updateGeometryState()
+{
+    const int bar = m_scrollBar->sizeHint().width();
+    m_layout.width = std::max(1, width() - bar);
+    m_layout.height = height();
+    m_scrollBar->setGeometry(width() - bar, TimelineLayout::kAxisHeight, bar,
+                             std::max(0, height() - TimelineLayout::kAxisHeight));
+    m_scale.setWidth(m_layout.timeWidth());
+    syncScrollBar();
+}
+
+void TimelineView::syncScrollBar()
+{
+    m_layout.connectionLanes = m_model.connectionLaneCount();
+    const QSignalBlocker block(m_scrollBar);
+    m_scrollBar->setRange(0, m_layout.maxScroll());
+    m_scrollBar->setPageStep(std::max(1, m_layout.connectionViewHeight()));
+    m_scrollBar->setSingleStep(m_layout.laneHeight);
+    m_layout.scrollY = m_scrollBar->value();
+}
+
+void TimelineView::resizeEvent(QResizeEvent* e)
+{
+    QWidget::resizeEvent(e);
+    updateGeometryState();
+    refresh();
+}
+
+void TimelineView::paintEvent(QPaintEvent*)
+{
+    const std::int64_t started = monotonicNs();
+    m_layout.connectionLanes = m_model.connectionLaneCount();
+    {
+        QPainter p(this);
+        TimelinePainter(m_model, m_store, m_scale, m_layout, m_overlay).paint(p);
+    }
+    if (m_workRecorder)
+        m_workRecorder(started, monotonicNs() - started);
+}
+
+void TimelineView::wheelEvent(QWheelEvent* e)
+{
+    const double steps = e->angleDelta().y() / 120.0;
+    const QPointF pos = e->position();
+    if (e->modifiers() & Qt::ControlModifier)
+        setLaneHeight(m_layout.laneHeight + int(std::lround(steps * 2)));
+    else if ((e->modifiers() & Qt::ShiftModifier) || pos.x() < m_layout.timeLeft())
+        setVerticalScroll(m_layout.scrollY - int(std::lround(steps * 3 * m_layout.laneHeight)));
+    else
+        zoomAt(pos.x() - m_layout.timeLeft(), std::pow(kWheelZoomPerStep, steps));
+    e->accept();
+}
+
+void TimelineView::mousePressEvent(QMouseEvent* e)
+{
+    if (e->button() != Qt::LeftButton)
+        return QWidget::mousePressEvent(e);
+    m_pressPos = m_lastPos = e->position().toPoint();
+    const bool select = (e->modifiers() & Qt::ShiftModifier) && m_pressPos.x() >= m_layout.timeLeft();
+    m_gesture = select ? Gesture::Select : Gesture::Pending;
+    if (select) {
+        m_selectionAnchor = timeAtX(m_pressPos.x());
+        m_overlay.hasSelection = true;
+        m_overlay.selectionStart = m_overlay.selectionEnd = m_selectionAnchor;
+    }
+    e->accept();
+}
+
+void TimelineView::mouseMoveEvent(QMouseEvent* e)
+{
+    const QPoint pos = e->position().toPoint();
+    if (m_gesture == Gesture::Select) {
+        const std::int64_t t = timeAtX(pos.x());
+        m_overlay.selectionStart = std::min(m_selectionAnchor, t);
+        m_overlay.selectionEnd = std::max(m_selectionAnchor, t);
+        update();
+    } else if (m_gesture == Gesture::Pending && (pos - m_pressPos).manhattanLength() >= kDragThresholdPx) {
+        m_gesture = Gesture::Pan;
+    }
+    if (m_gesture == Gesture::Pan) {
+        const QPoint delta = pos - m_lastPos;
+        if (delta.x() != 0)
+            panBy(delta.x());
+        if (delta.y() != 0)
+            setVerticalScroll(m_layout.scrollY - delta.y());
+    }
+    m_lastPos = pos;
+    e->accept();
+}
+
+void TimelineView::mouseReleaseEvent(QMouseEvent* e)
+{
+    if (e->button() != Qt::LeftButton)
+        return QWidget::mouseReleaseEvent(e);
+    const Gesture gesture = m_gesture;
+    m_gesture = Gesture::None;
+    if (gesture == Gesture::Select) {
+        if (m_overlay.selectionEnd > m_overlay.selectionStart)
+            emit rangeSelected(m_overlay.selectionStart, m_overlay.selectionEnd);
+        else
+            m_overlay.hasSelection = false;
+        update();
+    } else if (gesture == Gesture::Pending) {
+        click(e->position().toPoint());
+    }
+    e->accept();
+}
+
+void TimelineView::click(QPoint pos)
+{
+    const int row = m_layout.rowAt(pos.y());
+    if (row < TimelineLayout::kFirstConnectionRow || pos.x() < m_layout.timeLeft())
+        return;
+    const int lane = row - TimelineLayout::kFirstConnectionRow;
+    const auto& spans = m_model.laneSpans(lane);
+    const std::ptrdiff_t i = TimelineModel::spanAt(spans, timeAtX(pos.x()));
+    if (i < 0 || spans[std::size_t(i)].state == ConnectionState::None)
+        return;
+    const StateSpan& span = spans[std::size_t(i)];
+    emit connectionClicked(span.conn);
+    const ConnectionSummary* summary = m_model.connection(span.conn);
+    if (!summary)
+        return;
+    if (const auto index = findTransitionRecord(m_store, *summary, span.start, span.state)) {
+        highlight(*index, row, span.start);
+        update();
+        emit eventSelected(*index);
+    }
+}
+
+void TimelineView::keyPressEvent(QKeyEvent* e)
+{
+    switch (e->key()) {
+    case Qt::Key_Plus:
+    case Qt::Key_Equal: zoomIn(); break;
+    case Qt::Key_Minus: zoomOut(); break;
+    case Qt::Key_Home:
+    case Qt::Key_F: fitAll(); break;
+    case Qt::Key_Z: zoomToSelection(); break;
+    case Qt::Key_Space: setFollowLive(!m_overlay.followLive); break;
+    case Qt::Key_End: setFollowLive(true); break;
+    case Qt::Key_Left: panBy(m_scale.width / 8); break;
+    case Qt::Key_Right: panBy(-m_scale.width / 8); break;
+    case Qt::Key_Up: setVerticalScroll(m_layout.scrollY - m_layout.laneHeight); break;
+    case Qt::Key_Down: setVerticalScroll(m_layout.scrollY + m_layout.laneHeight); break;
+    case Qt::Key_PageUp: setVerticalScroll(m_layout.scrollY - m_layout.connectionViewHeight()); break;
+    case Qt::Key_PageDown: setVerticalScroll(m_layout.scrollY + m_layout.connectionViewHeight()); break;
+    case Qt::Key_BracketLeft: setLaneHeight(m_layout.laneHeight - 2); break;
+    case Qt::Key_BracketRight: setLaneHeight(m_layout.laneHeight + 2); break;
+    case Qt::Key_Escape: clearSelection(); break;
+    default: return QWidget::keyPressEvent(e);
+    }
+    e->accept();
+}
+
+bool TimelineView::event(QEvent* e)
+{
+    if (e->type() != QEvent::ToolTip)
+        return QWidget::event(e);
+    const auto* help = static_cast<QHelpEvent*>(e);
+    const QString text = toolTipAt(help->pos());
+    if (text.isEmpty()) {
+        QToolTip::hideText();
+        e->ignore();
+    } else {
+        QToolTip::showText(help->globalPos(), text, this);
+    }
+    return true;
+}
+
+QString TimelineView::relative(std::int64_t t) const
+{
+    return formatPreciseNs(t - m_store.originNs());
+}
+
+QString TimelineView::toolTipAt(QPoint pos) const
+{
+    const int row = m_layout.rowAt(pos.y());
+    if (row < 0 || pos.x() < m_layout.timeLeft() || pos.x() >= m_layout.width)
+        return {};
+    const std::int64_t t = timeAtX(pos.x());
+    if (row == TimelineLayout::kEngineRow) {
+        const QString marker = markerToolTip(-1, pos.x());
+        return marker.isEmpty() ? engineToolTip(t) : marker;
+    }
+    if (row == TimelineLayout::kGuiRow)
+        return guiToolTip(t);
+    const int lane = row - TimelineLayout::kFirstConnectionRow;
+    const QString marker = markerToolTip(lane, pos.x());
+    return marker.isEmpty() ? connectionToolTip(lane, t, pos.x()) : marker;
+}
+
+QString TimelineView::engineToolTip(std::int64_t t) const
+{
+    const auto& spans = m_model.engineLoop();
+    const std::ptrdiff_t i = TimelineModel::spanAt(spans, t);
+    if (i < 0)
+        return {};
+    const LoopSpan& s = spans[std::size_t(i)];
+    const std::int64_t end = std::size_t(i) + 1 < spans.size() ? spans[std::size_t(i) + 1].start : m_model.lastTime();
+    QString text = QStringLiteral("engine loop: %1").arg(palette::nameOf(s.phase));
+    if (s.phase == LoopPhase::Dispatching)
+        text += QStringLiteral(" (%1 ready)").arg(s.ready);
+    return text + QStringLiteral("\nstart: %1\nduration: %2").arg(relative(s.start), formatDuration(end - s.start));
+}
+
+QString TimelineView::guiToolTip(std::int64_t t) const
+{
+    // GUI spans may nest (work inside an event): prefer the innermost one covering t.
+    const auto& spans = m_model.guiLoop();
+    const std::ptrdiff_t last = TimelineModel::spanAt(spans, t);
+    const GuiSpan* best = nullptr;
+    for (std::ptrdiff_t i = last; i >= 0 && i > last - lod::kOverlapBackoff; --i) {
+        const GuiSpan& s = spans[std::size_t(i)];
+        if (s.start <= t && t < s.end && (!best || s.end - s.start < best->end - best->start))
+            best = &s;
+    }
+    if (!best)
+        return QStringLiteral("GUI event loop: idle");
+    QString text = QStringLiteral("GUI event loop: %1").arg(palette::nameOf(best->kind));
+    if (best->kind == GuiSpanKind::Event)
+        text += QStringLiteral(" (QEvent type %1)").arg(best->eventType);
+    return text + QStringLiteral("\nstart: %1\nduration: %2").arg(relative(best->start), formatDuration(best->end - best->start));
+}
+
+QString TimelineView::markerToolTip(int lane, double x) const
+{
+    const auto& markers = m_model.markers();
+    const std::int64_t from = timeAtX(x - kMarkerHitPx);
+    const std::int64_t to = timeAtX(x + kMarkerHitPx);
+    const auto first = std::partition_point(markers.begin(), markers.end(),
+                                            [from](const Marker& m) { return m.t < from; });
+    const std::size_t lo = std::size_t(first - markers.begin());
+    for (std::size_t i = lo, seen = 0; i < markers.size() && markers[i].t <= to && seen < 4096; ++i, ++seen) {
+        const Marker& m = markers[i];
+        if (m.lane != lane)
+            continue;
+        QString text = QStringLiteral("%1 at %2").arg(palette::markerName(m.kind), relative(m.t));
+        if (m.conn != 0)
+            text += QStringLiteral("\nconnection %1").arg(m.conn);
+        if (m.kind == EventKind::TimedOut)
+            text += QStringLiteral("\n%1").arg(QString::fromStdString(timeoutText(m.arg)));
+        else if (m.kind == EventKind::RequestRejected)
+            text += QStringLiteral("\nstatus %1").arg(m.arg);
+        else
+            text += QStringLiteral("\nvalue %1").arg(m.arg);
+        return text;
+    }
+    return {};
+}
+
+QString TimelineView::connectionToolTip(int lane, std::int64_t t, double x) const
+{
+    (void)x;
+    const auto& spans = m_model.laneSpans(lane);
+    const std::ptrdiff_t i = TimelineModel::spanAt(spans, t);
+    if (i < 0 || spans[std::size_t(i)].state == ConnectionState::None)
+        return QStringLiteral("lane %1: free").arg(lane);
+    const StateSpan& s = spans[std::size_t(i)];
+    const bool last = std::size_t(i) + 1 == spans.size();
+    const std::int64_t end = last ? m_model.lastTime() : spans[std::size_t(i) + 1].start;
+    QString text = QStringLiteral("lane %1: connection %2\nstate: %3").arg(lane).arg(s.conn).arg(palette::nameOf(s.state));
+    if (s.requestFlags & kSpanCacheHit)
+        text += QStringLiteral(" (file cache hit)");
+    if (s.requestFlags & kSpanRejected)
+        text += QStringLiteral(" (rejected request)");
+    text += QStringLiteral("\nstart: %1\nduration: %2%3")
+                .arg(relative(s.start), formatDuration(end - s.start), last ? QStringLiteral(" so far") : QString());
+    const auto& disk = m_model.laneDiskSpans(lane);
+    const std::ptrdiff_t d = TimelineModel::spanAt(disk, t);
+    if (d >= 0 && disk[std::size_t(d)].end > t && disk[std::size_t(d)].conn == s.conn) {
+        const DiskSpan& ds = disk[std::size_t(d)];
+        text += QStringLiteral("\ndisk read: worker %1, %2 bytes in %3").arg(ds.worker).arg(ds.bytes).arg(formatDuration(ds.end - ds.start));
+    }
+    if (const ConnectionSummary* summary = m_model.connection(s.conn)) {
+        if (const auto index = findTransitionRecord(m_store, *summary, s.start, s.state)) {
+            const QString facts = describe(requestFacts(m_store, *summary, *index, s.state));
+            if (!facts.isEmpty())
+                text += QLatin1Char('\n') + facts;
+        }
+    }
+    return text;
+}
+
+} // namespace loopscope
