@@ -2,10 +2,12 @@
 // clearing; cell text; storeIndexAt/rowOf round-trips; RequestText folded into its request.
 #include "model/trace_store.h"
 #include "table/event_table_model.h"
+#include "table/event_table_panel.h"
 #include "table/record_text.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
+#include <QTableView>
 #include <QtTest>
 
 #include <vector>
@@ -27,6 +29,7 @@ private slots:
     void evictionRemovesRowsFromTheFront();
     void evictionWithAFilter();
     void clearedEmptiesAndRestarts();
+    void panelSelectionSync();
 };
 
 namespace {
@@ -308,5 +311,26 @@ void TestEventTableModel::clearedEmptiesAndRestarts()
     checkRoundTrips(model, store);
 }
 
-QTEST_GUILESS_MAIN(TestEventTableModel)
+void TestEventTableModel::panelSelectionSync()
+{
+    TraceStore store;
+    EventTablePanel panel(store);
+    panel.show();
+    QSignalSpy selected(&panel, &EventTablePanel::eventSelected);
+    feed(store, *panel.model(), request(1, 100));
+    feed(store, *panel.model(), request(2, 200));
+    QVERIFY(panel.followNewest());
+    panel.selectEvent(12); // from the timeline: selected, not echoed
+    QCOMPARE(panel.view()->currentIndex().row(), panel.model()->rowOf(12));
+    QCOMPARE(selected.count(), 0);
+    QVERIFY(!panel.followNewest());
+    panel.selectEvent(3); // a RequestText: no row, nothing changes
+    QCOMPARE(panel.view()->currentIndex().row(), panel.model()->rowOf(12));
+    // A user's selection is announced with its store index.
+    panel.view()->selectionModel()->setCurrentIndex(panel.model()->index(0, 0), QItemSelectionModel::ClearAndSelect);
+    QCOMPARE(selected.count(), 1);
+    QCOMPARE(selected.at(0).at(0).value<quint64>(), quint64(0));
+}
+
+QTEST_MAIN(TestEventTableModel)
 #include "tst_event_table_model.moc"

@@ -1,6 +1,7 @@
 // StatsModel: exact bucket counts, loop utilisation split across buckets, GUI busy time without
 // double counting, latency percentiles (whole recording and recent window), bounded history,
 // throttled updated().
+#include "charts/charts_panel.h"
 #include "charts/stats_model.h"
 #include "model/trace_store.h"
 
@@ -23,6 +24,7 @@ private slots:
     void histogramIsLogSpaced();
     void historyIsBounded();
     void updatedIsThrottledAndOnlyOnChange();
+    void chartsPanelRedrawsAndReportsItsWork();
 };
 
 namespace {
@@ -250,5 +252,32 @@ void TestStatsModel::updatedIsThrottledAndOnlyOnChange()
     QCOMPARE(updated.count(), 1); // nothing changed since
 }
 
-QTEST_GUILESS_MAIN(TestStatsModel)
+void TestStatsModel::chartsPanelRedrawsAndReportsItsWork()
+{
+    TraceStore store;
+    StatsModel model;
+    model.setUpdateIntervalMs(10);
+    ChartsPanel panel(model);
+    int reports = 0;
+    std::int64_t lastDuration = -1;
+    panel.setWorkRecorder([&](std::int64_t, std::int64_t duration) {
+        ++reports;
+        lastDuration = duration;
+    });
+    panel.show();
+    std::vector<EventRecord> records;
+    for (std::uint32_t i = 1; i <= 20; ++i) {
+        const auto r = timedRequest(i, std::int64_t(i) * 100 * kMs, 50 * kUs);
+        records.insert(records.end(), r.begin(), r.end());
+    }
+    feed(store, model, records);
+    QTRY_COMPARE_WITH_TIMEOUT(reports, 1, 2000);
+    QVERIFY(lastDuration >= 0);
+    QTest::qWait(300);
+    QCOMPARE(reports, 1); // no change, no redraw
+    panel.refresh();
+    QCOMPARE(reports, 2);
+}
+
+QTEST_MAIN(TestStatsModel)
 #include "tst_stats_model.moc"

@@ -1,0 +1,243 @@
+#include "charts/charts_panel.h"
+
+#include "charts/stats_model.h"
+#include "core/clock.h"
+
+#include <QAreaSeries>
+#include <QChart>
+#include <QChartView>
+#include <QGridLayout>
+#include <QLineSeries>
+#include <QLogValueAxis>
+#include <QValueAxis>
+
+#include <algorithm>
+#include <cmath>
+
+namespace loopscope {
+
+namespace {
+
+constexpr int kMinRefreshMs = 250;
+const char* const kPercentileNames[3] = {"p50", "p90", "p99"};
+
+QString latencyText(std::int64_t ns)
+{
+    if (ns < 1'000'000)
+        return QString::number(double(ns) / 1e3, 'g', 3) + QStringLiteral(" µs");
+    if (ns < 1'000'000'000)
+        return QString::number(double(ns) / 1e6, 'g', 3) + QStringLiteral(" ms");
+    return QString::number(double(ns) / 1e9, 'g', 3) + QStringLiteral(" s");
+}
+
+// A y range with a little headroom, never empty.
+double niceMax(double value)
+{
+    return value <= 0 ? 1.0 : value * 1.1;
+}
+
+} // namespace
+
+ChartsPanel::ChartsPanel(const StatsModel& model, QWidget* parent)
+    : QWidget(parent)
+    , m_model(model)
+{
+    m_requests = makeTimeChart(tr("Requests per second"), tr("req/s"));
+    m_requestsSeries = new QLineSeries(m_requests.chart);
+    m_connections = makeTimeChart(tr("Active connections"), tr("connections"));
+    m_connectionsSeries = new QLineSeries(m_connections.chart);
+    m_loop = makeTimeChart(tr("Loop utilisation"), tr("%"));
+    m_engineSeries = new QLineSeries(m_loop.chart);
+    m_engineSeries->setName(tr("engine loop"));
+    m_guiSeries = new QLineSeries(m_loop.chart);
+    m_guiSeries->setName(tr("GUI loop"));
+    const std::pair<TimeChart*, QLineSeries*> series[] = {{&m_requests, m_requestsSeries},
+                                                         {&m_connections, m_connectionsSeries},
+                                                         {&m_loop, m_engineSeries},
+                                                         {&m_loop, m_guiSeries}};
+    for (const auto& [chart, line] : series) {
+        chart->chart->addSeries(line);
+        line->attachAxis(chart->x);
+        line->attachAxis(chart->y);
+    }
+    m_loop.y->setRange(0, 100);
+    m_loop.chart->legend()->show();
+    buildLatencyChart();
+
+    auto* grid = new QGridLayout(this);
+    grid->setContentsMargins(0, 0, 0, 0);
+    grid->addWidget(viewOf(m_requests.chart), 0, 0);
+    grid->addWidget(viewOf(m_connections.chart), 0, 1);
+    grid->addWidget(viewOf(m_loop.chart), 1, 0);
+    grid->addWidget(viewOf(m_latency), 1, 1);
+
+    m_throttle.setSingleShot(true);
+    connect(&m_throttle, &QTimer::timeout, this, &ChartsPanel::refresh);
+    connect(&m_model, &StatsModel::updated, this, &ChartsPanel::scheduleRefresh);
+}
+
+ChartsPanel::TimeChart ChartsPanel::makeTimeChart(const QString& title, const QString& yTitle)
+{
+    TimeChart c;
+    c.chart = new QChart;
+    c.chart->setTitle(title);
+    c.chart->legend()->hide();
+    c.chart->setAnimationOptions(QChart::NoAnimation); // live data: animations only cost time
+    c.x = new QValueAxis(c.chart);
+    c.x->setTitleText(tr("time (s)"));
+    c.x->setLabelFormat(QStringLiteral("%.0f"));
+    c.y = new QValueAxis(c.chart);
+    c.y->setTitleText(yTitle);
+    c.y->setLabelFormat(QStringLiteral("%.0f"));
+    c.chart->addAxis(c.x, Qt::AlignBottom);
+    c.chart->addAxis(c.y, Qt::AlignLeft);
+    return c;
+}
+
+QChartView* ChartsPanel::viewOf(QChart* chart)
+{
+    auto* view = new QChartView(chart, this); // the view owns the chart
+    view->setRenderHint(QPainter::Antialiasing);
+    view->setMinimumSize(240, 180);
+    return view;
+}
+
+void ChartsPanel::buildLatencyChart()
+{
+    m_latency = new QChart;
+    m_latency->setTitle(tr("Request latency"));
+    m_latency->setAnimationOptions(QChart::NoAnimation);
+    m_latency->legend()->hide();
+    m_latencyX = new QLogValueAxis(m_latency);
+    m_latencyX->setBase(10);
+    m_latencyX->setRange(1, 1e7); // µs: 1 µs .. 10 s
+    m_latencyX->setLabelFormat(QStringLiteral("%g"));
+    m_latencyX->setTitleText(tr("latency (µs)"));
+    m_latencyY = new QValueAxis(m_latency);
+    m_latencyY->setTitleText(tr("requests"));
+    m_latencyY->setLabelFormat(QStringLiteral("%.0f"));
+    m_latency->addAxis(m_latencyX, Qt::AlignBottom);
+    m_latency->addAxis(m_latencyY, Qt::AlignLeft);
+    m_histogramLine = new QLineSeries(m_latency);
+    m_histogram = new QAreaSeries(m_histogramLine);
+    m_latency->addSeries(m_histogram);
+    m_histogram->attachAxis(m_latencyX);
+    m_histogram->attachAxis(m_latencyY);
+    for (int i = 0; i < 3; ++i) {
+        m_percentileLines[i] = new QLineSeries(m_latency);
+        m_percentileLines[i]->setName(QString::fromLatin1(kPercentileNames[i]));
+        QPen pen(i == 0 ? Qt::darkGreen : i == 1 ? QColor(Qt::darkYellow) : Qt::red);
+        pen.setStyle(Qt::DashLine);
+        pen.setWidth(2);
+        m_percentileLines[i]->setPen(pen);
+        m_latency->addSeries(m_percentileLines[i]);
+        m_percentileLines[i]->attachAxis(m_latencyX);
+        m_percentileLines[i]->attachAxis(m_latencyY);
+    }
+}
+
+void ChartsPanel::setVisibleSeconds(double seconds)
+{
+    m_visibleSeconds = std::max(1.0, seconds);
+    scheduleRefresh();
+}
+
+void ChartsPanel::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    if (m_pending)
+        scheduleRefresh();
+}
+
+// At most one redraw per kMinRefreshMs, and none while hidden.
+void ChartsPanel::scheduleRefresh()
+{
+    m_pending = true;
+    if (!isVisible() || m_throttle.isActive())
+        return;
+    const qint64 since = m_sinceRefresh.isValid() ? m_sinceRefresh.elapsed() : kMinRefreshMs;
+    m_throttle.start(int(std::max<qint64>(0, kMinRefreshMs - since)));
+}
+
+void ChartsPanel::refresh()
+{
+    const std::int64_t start = monotonicNs();
+    m_pending = false;
+    m_sinceRefresh.restart();
+    refreshTimeCharts();
+    refreshLatency();
+    if (m_recorder)
+        m_recorder(start, monotonicNs() - start);
+}
+
+void ChartsPanel::refreshTimeCharts()
+{
+    const auto& buckets = m_model.buckets();
+    // The newest bucket is still filling: leave it out so rates do not dip at the edge.
+    const std::size_t count = buckets.size() > 1 ? buckets.size() - 1 : 0;
+    const double bucketSeconds = double(m_model.bucketNs()) / 1e9;
+    const double lastEnd = count > 0 ? double(m_model.bucketStartNs(count - 1)) / 1e9 + bucketSeconds : 0;
+    const double firstShown = lastEnd - m_visibleSeconds;
+    QList<QPointF> requests, connections, engine, gui;
+    double maxRequests = 0, maxConnections = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        const double x = double(m_model.bucketStartNs(i)) / 1e9 + bucketSeconds; // at the bucket's end
+        if (x < firstShown)
+            continue;
+        requests.append({x, m_model.requestsPerSecond(i)});
+        connections.append({x, double(buckets[i].activeAtEnd)});
+        engine.append({x, m_model.engineUtilisation(i)});
+        gui.append({x, m_model.guiUtilisation(i)});
+        maxRequests = std::max(maxRequests, requests.back().y());
+        maxConnections = std::max(maxConnections, connections.back().y());
+    }
+    m_requestsSeries->replace(requests);
+    m_connectionsSeries->replace(connections);
+    m_engineSeries->replace(engine);
+    m_guiSeries->replace(gui);
+    const double left = std::max(0.0, firstShown);
+    const double right = std::max(left + 1, lastEnd);
+    for (TimeChart* c : {&m_requests, &m_connections, &m_loop})
+        c->x->setRange(left, right);
+    m_requests.y->setRange(0, niceMax(maxRequests));
+    m_connections.y->setRange(0, niceMax(maxConnections));
+    std::int64_t worstDelay = 0;
+    for (std::size_t i = 0; i < count; ++i)
+        worstDelay = std::max(worstDelay, buckets[i].guiDelayMaxNs);
+    m_loop.chart->setTitle(tr("Loop utilisation (GUI loop delay, worst shown: %1)").arg(latencyText(worstDelay)));
+}
+
+void ChartsPanel::refreshLatency()
+{
+    // The histogram as a step outline, in µs on a log axis.
+    QList<QPointF> outline;
+    double maxCount = 0;
+    for (const LatencyBin& bin : m_model.latencyHistogram(10)) {
+        outline.append({double(bin.lowNs) / 1e3, double(bin.count)});
+        outline.append({double(bin.highNs) / 1e3, double(bin.count)});
+        maxCount = std::max(maxCount, double(bin.count));
+    }
+    m_histogramLine->replace(outline);
+    m_latencyY->setRange(0, niceMax(maxCount));
+    const LatencyPercentiles all = m_model.latencyOverall();
+    const LatencyPercentiles recent = m_model.latencyRecent();
+    const std::int64_t values[3] = {all.p50, all.p90, all.p99};
+    for (int i = 0; i < 3; ++i) {
+        const double x = std::clamp(double(values[i]) / 1e3, 1.0, 1e7);
+        m_percentileLines[i]->replace(all.count > 0 ? QList<QPointF>{{x, 0}, {x, niceMax(maxCount)}} : QList<QPointF>{});
+    }
+    if (all.count == 0) {
+        m_latency->setTitle(tr("Request latency (no requests yet)"));
+        return;
+    }
+    QString title = tr("Latency p50 %1 · p90 %2 · p99 %3 (%4 requests)")
+                        .arg(latencyText(all.p50), latencyText(all.p90), latencyText(all.p99))
+                        .arg(all.count);
+    if (recent.count > 0)
+        title += tr("\nlast %1 s: p50 %2 · p90 %3 · p99 %4")
+                     .arg(double(m_model.recentWindowNs()) / 1e9)
+                     .arg(latencyText(recent.p50), latencyText(recent.p90), latencyText(recent.p99));
+    m_latency->setTitle(title);
+}
+
+} // namespace loopscope
