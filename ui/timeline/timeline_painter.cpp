@@ -11,6 +11,7 @@
 #include <QPainterPath>
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 namespace loopscope {
@@ -48,11 +49,17 @@ TimelinePainter::TimelinePainter(const TimelineModel& model, const TraceStore& s
         m_stateColors[std::size_t(s)] = palette::colorFor(ConnectionState(s));
     m_stateColors[lod::kKeyCacheHit] = palette::colorFor(ConnectionState::FetchingFile, kSpanCacheHit);
     m_stateColors[lod::kKeyRejected] = palette::colorFor(ConnectionState::WritingHeaders, kSpanRejected);
+    for (std::size_t k = 0; k < m_stateColors.size(); ++k)
+        m_stateRgb[k] = m_stateColors[k].rgb();
 }
 
 void TimelinePainter::paint(QPainter& p) const
 {
     const std::int64_t step = niceTickStep(m_scale.nsPerPixel, kMinTickSpacingPx);
+    m_line = QImage(m_layout.timeWidth(), std::max(m_layout.laneHeight, TimelineLayout::kLoopLaneHeight), QImage::Format_RGB32);
+    m_gridColumns.clear();
+    for (std::int64_t t = firstTickTime(step), end = m_scale.endNs(); t <= end; t += step)
+        m_gridColumns.push_back(int(m_scale.mapTimeToX(t)));
     paintBackground(p);
     p.save();
     p.setClipRect(QRect(m_layout.timeLeft(), TimelineLayout::kAxisHeight, m_layout.timeWidth(),
@@ -167,18 +174,43 @@ void TimelinePainter::paintGuiLane(QPainter& p) const
     }
 }
 
+QRgb* TimelinePainter::beginLine(QRgb background) const
+{
+    QRgb* line = reinterpret_cast<QRgb*>(m_line.scanLine(0));
+    std::fill(line, line + m_line.width(), background);
+    for (const int x : m_gridColumns) // the grid shows where no span covers it
+        if (x >= 0 && x < m_line.width())
+            line[x] = palette::kGrid;
+    return line;
+}
+
+void TimelinePainter::drawLine(QPainter& p, int top, int height) const
+{
+    // Copy the composed row down the lane and blit it unscaled: a scaled drawImage goes through
+    // Qt's generic transform path, which costs more than all the span walking of a frame.
+    height = std::min(height, m_line.height());
+    if (height <= 0)
+        return;
+    const qsizetype bytes = qsizetype(m_line.width()) * qsizetype(sizeof(QRgb));
+    for (int y = 1; y < height; ++y)
+        std::memcpy(m_line.scanLine(y), m_line.constScanLine(0), std::size_t(bytes));
+    p.drawImage(QPoint(m_layout.timeLeft(), top), m_line, QRect(0, 0, m_line.width(), height));
+}
+
 void TimelinePainter::paintConnectionLane(QPainter& p, int lane) const
 {
     const auto& spans = m_model.laneSpans(lane);
     const QRect row = m_layout.rowRect(TimelineLayout::kFirstConnectionRow + lane).adjusted(0, 1, 0, -1);
     const lod::UntilNextAccess<StateSpan, decltype(&lod::keyOf)> access{spans, m_model.lastTime(), &lod::keyOf};
+    QRgb* line = beginLine(lane % 2 == 1 ? palette::kLaneStripe : palette::kBackground);
+    const int columns = m_line.width();
+    std::vector<std::pair<int, int>> rejected;
     std::vector<std::pair<QRect, std::size_t>> labels; // wide spans worth a caption, bounded by width
     {
         lod::RunMerger merger([&](int x0, int x1, int key) {
-            fillColumns(p, row, x0, x1, m_stateColors[std::size_t(key)]);
-            if (key == lod::kKeyRejected) // hatched as well as coloured: a refused request
-                p.fillRect(QRect(m_layout.timeLeft() + x0, row.top(), x1 - x0, row.height()),
-                           QBrush(QColor(0, 0, 0, 90), Qt::BDiagPattern));
+            std::fill(line + std::clamp(x0, 0, columns), line + std::clamp(x1, 0, columns), m_stateRgb[std::size_t(key)]);
+            if (key == lod::kKeyRejected)
+                rejected.emplace_back(x0, x1);
         });
         lod::walkColumns(m_scale, TimelineModel::spanAt(spans, m_scale.startNs), access,
                          [&](int x0, int x1, int key, std::ptrdiff_t index) {
@@ -188,7 +220,16 @@ void TimelinePainter::paintConnectionLane(QPainter& p, int lane) const
                                                            row.height()), std::size_t(index));
                          });
     }
-    paintDiskSpans(p, lane, row);
+    // The disk bar is the bottom quarter of the lane: the worker's time, beside the loop's view.
+    const int diskHeight = m_model.laneDiskSpans(lane).empty() ? 0 : std::max(2, row.height() / 4);
+    drawLine(p, row.top(), row.height() - diskHeight);
+    if (diskHeight > 0) {
+        paintDiskSpans(line, lane);
+        drawLine(p, row.bottom() - diskHeight + 1, diskHeight);
+    }
+    for (const auto& [x0, x1] : rejected) // hatched as well as coloured: a refused request
+        p.fillRect(QRect(m_layout.timeLeft() + x0, row.top(), x1 - x0, row.height()),
+                   QBrush(QColor(0, 0, 0, 90), Qt::BDiagPattern));
     p.setPen(QColor::fromRgb(palette::kText));
     const QFontMetrics metrics = p.fontMetrics();
     for (const auto& [rect, index] : labels) {
@@ -199,20 +240,20 @@ void TimelinePainter::paintConnectionLane(QPainter& p, int lane) const
     }
 }
 
-void TimelinePainter::paintDiskSpans(QPainter& p, int lane, const QRect& row) const
+bool TimelinePainter::paintDiskSpans(QRgb* line, int lane) const
 {
     const auto& disk = m_model.laneDiskSpans(lane);
-    if (disk.empty())
-        return;
-    // A thin bar along the bottom of the lane: the worker's time, beside the loop's view of it.
-    const int h = std::max(2, row.height() / 4);
-    const QRect bar(row.left(), row.bottom() - h + 1, row.width(), h);
     auto key = [](const DiskSpan& d) { return d.error != 0 ? 1 : 0; };
     const lod::ExplicitEndAccess<DiskSpan, decltype(key)> access{disk, key};
-    const QColor colors[2] = {palette::diskColor(false), palette::diskColor(true)};
-    lod::RunMerger merger([&](int x0, int x1, int k) { fillColumns(p, bar, x0, x1, colors[k]); });
+    const QRgb colors[2] = {palette::diskColor(false).rgb(), palette::diskColor(true).rgb()};
+    const int columns = m_line.width();
+    bool any = false;
     lod::walkColumns(m_scale, TimelineModel::spanAt(disk, m_scale.startNs) - lod::kOverlapBackoff, access,
-                     [&](int x0, int x1, int k, std::ptrdiff_t) { merger.add(x0, x1, k); });
+                     [&](int x0, int x1, int k, std::ptrdiff_t) {
+                         std::fill(line + std::clamp(x0, 0, columns), line + std::clamp(x1, 0, columns), colors[k]);
+                         any = true;
+                     });
+    return any;
 }
 
 void TimelinePainter::paintMarkers(QPainter& p) const
