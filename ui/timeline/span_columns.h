@@ -3,13 +3,12 @@
 // walkColumns() turns a sorted sequence of spans into runs of whole pixel columns, touching only
 // what is on screen: it starts at a span found by binary search, draws wide spans as they are,
 // and where spans are narrower than a pixel it paints one column with the key (colour) covering
-// most of that column among at most kSamplesPerColumn spans, then jumps by binary search to the
-// span covering the next column. The cost per lane is therefore O(columns * (samples + log n))
+// most of that column among at most kSamplesPerColumn spans, then gallops (exponential then binary
+// search) to the span covering the next column. The cost per lane is therefore O(columns * (samples + log n))
 // however many spans the lane holds.
 //
 // Access must provide: std::size_t size(); std::int64_t start(i); std::int64_t end(i);
-// int key(i) (< 0: draw nothing, e.g. a lane with no connection, and leave the columns free);
-// std::ptrdiff_t indexAt(t) (last span starting at or before t, or -1).
+// int key(i) (< 0: draw nothing, e.g. a lane with no connection, and leave the columns free).
 // Emit is called as paintRun(x0, x1, key, spanIndex) for columns [x0, x1) of the time area, with
 // spanIndex = -1 for an aggregated column. Adjacent runs of one key are merged (RunMerger).
 #pragma once
@@ -32,6 +31,26 @@ inline int columnOf(const TimeScale& scale, std::int64_t t, int columns)
 {
     const double x = std::floor(scale.mapTimeToX(t));
     return int(std::clamp(x, -1.0, double(columns) + 1));
+}
+
+// The last index at or after `from` whose span starts at or before t (or `from` itself), by
+// galloping from `from`: O(log distance), so skipping a dense column costs little.
+template <typename Access>
+std::size_t gallopTo(const Access& spans, std::size_t from, std::int64_t t)
+{
+    const std::size_t n = spans.size();
+    std::size_t lo = from, step = 1, hi = from + 1;
+    while (hi < n && spans.start(hi) <= t) {
+        lo = hi;
+        step *= 2;
+        hi = lo + step;
+    }
+    hi = std::min(hi, n);
+    while (hi - lo > 1) { // start(lo) <= t (or lo == from); start(hi) > t or hi == n
+        const std::size_t mid = lo + (hi - lo) / 2;
+        (spans.start(mid) <= t ? lo : hi) = mid;
+    }
+    return lo;
 }
 
 template <typename Access, typename Emit>
@@ -79,7 +98,7 @@ void walkColumns(const TimeScale& scale, std::ptrdiff_t first, const Access& spa
             paintRun(c0, c0 + 1, int(best - cover.begin()), std::ptrdiff_t(-1));
         done = c0 + 1;
         if (samples == kSamplesPerColumn) // dense: skip the rest of this column
-            j = std::max(j, std::size_t(std::max<std::ptrdiff_t>(spans.indexAt(colEnd), 0)));
+            j = gallopTo(spans, j, colEnd);
         i = std::max(j, i + 1);
     }
 }
