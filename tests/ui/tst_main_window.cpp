@@ -1,0 +1,178 @@
+// End to end, offscreen: the main window starts the real server, real requests go over
+// loopback, and the window's models show them: connection lanes with the seed's states, the
+// GUI's own loop lane, the status bar, exports; and `loopscope --screenshot` writes a PNG.
+#include "model/timeline_model.h"
+#include "model/trace_store.h"
+#include "live/trace_consumer.h"
+#include "test_support.h"
+#include "window/main_window.h"
+
+#include <QJsonDocument>
+#include <QLabel>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace loopscope;
+using S = ConnectionState;
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void servesAndShowsConnectionLanes();
+    void startErrorIsShownInTheWindow();
+    void exportsTheRecording();
+    void screenshotOptionWritesAPng();
+};
+
+namespace {
+
+WindowOptions testOptions()
+{
+    WindowOptions o;
+    o.server.root = QStringLiteral(LOOPSCOPE_DEMO_SITE);
+    o.server.port = 0;
+    o.server.fileCache = false; // every request goes through a disk worker: exact state sequences
+    return o;
+}
+
+std::string getWithClose(std::uint16_t port, const std::string& path)
+{
+    const int fd = test::connectLoopback(port);
+    if (fd < 0)
+        return {};
+    test::sendAll(fd, "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    std::string response = test::readUntilClose(fd);
+    ::close(fd);
+    return response;
+}
+
+quint16 freePort()
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+} // namespace
+
+void TestMainWindow::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true); // settings go to a test location
+    QCoreApplication::setOrganizationName(QStringLiteral("loopscope-tests"));
+    QSettings().clear();
+}
+
+void TestMainWindow::servesAndShowsConnectionLanes()
+{
+    MainWindow w(testOptions());
+    w.show();
+    w.startServer();
+    QVERIFY(w.server().isRunning());
+    const std::uint16_t port = w.server().port();
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(getWithClose(port, "/index.html").starts_with("HTTP/1.1 200"));
+
+    // The consumer drains on its timer; wait until all three connections have closed.
+    QTRY_VERIFY_WITH_TIMEOUT(w.timelineModel().connectionLaneCount() >= 1
+                                 && w.timelineModel().openConnections() == 0
+                                 && w.timelineModel().connection(3) != nullptr
+                                 && w.timelineModel().connection(3)->closed > 0,
+                             10000);
+    // Each connection walked the seed's states; sequential connections share lane 0 (packing).
+    const auto& spans = w.timelineModel().laneSpans(0);
+    std::vector<S> states;
+    for (const StateSpan& s : spans)
+        if (s.conn == 1)
+            states.push_back(s.state);
+    const std::vector<S> seed{S::Accepted, S::ReadingHeaders, S::FetchingFile, S::WritingHeaders,
+                              S::WritingBody, S::None};
+    QCOMPARE(states, seed);
+    QVERIFY(!w.timelineModel().laneDiskSpans(0).empty());
+    QVERIFY(!w.timelineModel().engineLoop().empty());
+    // The GUI's own loop lane: events handled and the window's own drains and paints.
+    QTRY_VERIFY_WITH_TIMEOUT(!w.timelineModel().guiLoop().empty(), 5000);
+    bool sawDrain = false;
+    for (const GuiSpan& g : w.timelineModel().guiLoop())
+        sawDrain = sawDrain || g.kind == GuiSpanKind::Drain;
+    QVERIFY(sawDrain);
+    w.stopServer();
+    QVERIFY(!w.server().isRunning());
+}
+
+void TestMainWindow::startErrorIsShownInTheWindow()
+{
+    WindowOptions o = testOptions();
+    o.server.root = QStringLiteral("/definitely/not/here");
+    MainWindow w(o);
+    w.show();
+    w.startServer();
+    QVERIFY(!w.server().isRunning());
+    auto* error = w.findChild<QLabel*>(QStringLiteral("startError"));
+    QVERIFY(error);
+    QVERIFY2(error->text().contains(QStringLiteral("/definitely/not/here")), qPrintable(error->text()));
+}
+
+void TestMainWindow::exportsTheRecording()
+{
+    MainWindow w(testOptions());
+    w.show();
+    w.startServer();
+    QVERIFY(getWithClose(w.server().port(), "/guide/").starts_with("HTTP/1.1 200"));
+    QTRY_VERIFY_WITH_TIMEOUT(w.timelineModel().connection(1) && w.timelineModel().connection(1)->closed > 0, 10000);
+    QTemporaryDir dir;
+    QString error;
+    const QString path = dir.filePath(QStringLiteral("trace.json"));
+    QVERIFY2(w.exportTo(path, false, error), qPrintable(error));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QJsonParseError parse;
+    const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &parse);
+    QCOMPARE(parse.error, QJsonParseError::NoError);
+    QVERIFY(doc.object().value(QStringLiteral("traceEvents")).toArray().size() > 10);
+    // A bad destination is one sentence, and nothing is written.
+    QVERIFY(!w.exportTo(dir.filePath(QStringLiteral("missing/trace.json")), false, error));
+    QVERIFY(!error.isEmpty());
+    QVERIFY(!w.exportTo(dir.filePath(QStringLiteral("trace.txt")), false, error));
+    QVERIFY(error.contains(QStringLiteral(".json")));
+}
+
+void TestMainWindow::screenshotOptionWritesAPng()
+{
+    QTemporaryDir dir;
+    const QString shot = dir.filePath(QStringLiteral("shot.png"));
+    const quint16 port = freePort();
+    QProcess app;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), dir.path()); // its own settings
+    app.setProcessEnvironment(env);
+    app.start(QStringLiteral(LOOPSCOPE_GUI_BINARY),
+              {QStringLiteral("--autostart"), QStringLiteral("--port"), QString::number(port),
+               QStringLiteral("--screenshot"), shot, QStringLiteral("--screenshot-delay"), QStringLiteral("2")});
+    QVERIFY(app.waitForStarted(10000));
+    // Live data: requests until the window has taken its picture and quit (bounded).
+    for (int i = 0; i < 400 && app.state() == QProcess::Running; ++i) {
+        getWithClose(port, "/index.html");
+        app.waitForFinished(50);
+    }
+    if (app.state() != QProcess::NotRunning)
+        QVERIFY(app.waitForFinished(30000));
+    QCOMPARE(app.exitStatus(), QProcess::NormalExit);
+    QVERIFY2(app.exitCode() == 0, app.readAllStandardError().constData());
+    QImage image(shot);
+    QVERIFY(!image.isNull());
+    QVERIFY(image.width() >= 800 && image.height() >= 500);
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_main_window.moc"

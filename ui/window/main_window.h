@@ -1,0 +1,108 @@
+// MainWindow: what users come for. A toolbar to start and stop the server (port, bind address,
+// document root, the URL to open), the live timeline in the centre, the event table and the
+// charts in docks, and a status bar with the recording's health (events/s, stored, evicted,
+// dropped). It owns the whole pipeline: engine -> ring -> TraceConsumer -> TraceStore -> sinks.
+#pragma once
+
+#include "core/event_record.h"
+#include "window/server_controller.h"
+
+#include <QMainWindow>
+#include <QPointer>
+
+#include <memory>
+
+class QAction;
+class QLabel;
+class QLineEdit;
+class QSpinBox;
+class QCheckBox;
+
+namespace loopscope {
+
+class ChartsPanel;
+class ConnectionInspector;
+class EventTablePanel;
+class GuiLoopProbe;
+class StatsModel;
+class TimelineModel;
+class TimelineView;
+class TraceConsumer;
+class TraceStore;
+
+struct WindowOptions {
+    ServerSettings server;
+    bool autostart = false;
+    std::size_t storeCapacity = 5'000'000;
+};
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(const WindowOptions& options, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // For tests and the --screenshot option.
+    ServerController& server() { return *m_server; }
+    TraceStore& store() { return *m_store; }
+    TimelineModel& timelineModel() { return *m_timelineModel; }
+    TraceConsumer& consumer() { return *m_consumer; }
+    TimelineView& timeline() { return *m_timeline; }
+    ServerSettings currentSettings() const;
+
+    // Exports the whole recording (or the selected range) to `path`; error is one sentence.
+    bool exportTo(const QString& path, bool selectionOnly, QString& error);
+
+public slots:
+    void startServer();
+    void stopServer();
+    void showStatus();
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void buildToolbar();
+    void buildCentre();
+    void buildDocks();
+    void buildMenus();
+    void wirePipeline();
+    void restoreSettings(const WindowOptions& options);
+    void saveSettings() const;
+    void onServerStarted(const QString& url);
+    void onServerStopped();
+    void onStartFailed(const QString& reason);
+    void chooseRoot();
+    void exportDialog(bool selectionOnly);
+    void showShortcuts();
+    void recordGuiWork(GuiWorkKind kind, std::int64_t startNs, std::int64_t durationNs);
+
+    std::unique_ptr<ServerController> m_server;
+    std::unique_ptr<TraceStore> m_store;
+    std::unique_ptr<TimelineModel> m_timelineModel;
+    std::unique_ptr<StatsModel> m_stats;
+    TraceConsumer* m_consumer = nullptr;
+    GuiLoopProbe* m_probe = nullptr;
+    TimelineView* m_timeline = nullptr;
+    EventTablePanel* m_tablePanel = nullptr;
+    ChartsPanel* m_charts = nullptr;
+    QPointer<ConnectionInspector> m_inspector;
+
+    QAction* m_startAction = nullptr;
+    QAction* m_stopAction = nullptr;
+    QAction* m_followAction = nullptr;
+    QSpinBox* m_port = nullptr;
+    QLineEdit* m_bind = nullptr;
+    QLineEdit* m_root = nullptr;
+    QCheckBox* m_fileCache = nullptr;
+    QLabel* m_url = nullptr;
+    QLabel* m_error = nullptr;
+    QLabel* m_rate = nullptr;
+    QLabel* m_stored = nullptr;
+    QLabel* m_dropped = nullptr;
+    QLabel* m_serverState = nullptr;
+    std::int64_t m_selectionStart = 0;
+    std::int64_t m_selectionEnd = 0;
+};
+
+} // namespace loopscope
