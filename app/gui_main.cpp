@@ -35,6 +35,8 @@ Options:
   --port N              TCP port (default 8080; 0 picks a free port)
   --bind ADDR           IPv4 address to listen on (default 127.0.0.1)
   --autostart           start serving at once
+  --max-events N        events the window keeps (default 5000000, about 40 bytes each);
+                        when full, the oldest are evicted and counted in the status bar
   --screenshot FILE     save a PNG of the window to FILE and quit, once it has run for
                         --screenshot-delay seconds and shows live data (connections); with no
                         traffic at all it gives up waiting at three times the delay
@@ -79,6 +81,15 @@ int parseOptions(int argc, char** argv, GuiOptions& o)
             return -1;
         } else if (a == "--autostart") {
             o.window.autostart = true;
+        } else if (a == "--max-events") {
+            if (!hasValue)
+                return usageError(a + " needs a value; see --help.");
+            const std::string v = value();
+            char* end = nullptr;
+            const long long n = std::strtoll(v.c_str(), &end, 10);
+            if (*end || v.empty() || n < 200'000 || n > 1'000'000'000)
+                return usageError("--max-events needs a whole number from 200000 to 1000000000 (got '" + v + "').");
+            o.window.storeCapacity = std::size_t(n);
         } else if (a == "--root" || a == "--bind" || a == "--port" || a == "--screenshot"
                    || a == "--screenshot-delay") {
             if (!hasValue)
