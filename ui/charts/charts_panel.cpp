@@ -31,9 +31,18 @@ QString latencyText(std::int64_t ns)
 }
 
 // A y range with a little headroom, never empty.
+// The top of a y axis with four round intervals (1, 2, 2.5 or 5 times a power of ten), so the
+// five tick labels read 0, 5000, 10000, ... rather than 0, 5374, 10747, ...
 double niceMax(double value)
 {
-    return value <= 0 ? 1.0 : value * 1.1;
+    if (value <= 0)
+        return 1.0;
+    const double raw = value * 1.05 / 4;
+    const double power = std::pow(10.0, std::floor(std::log10(raw)));
+    for (const double m : {1.0, 2.0, 2.5, 5.0})
+        if (m * power >= raw)
+            return m * power * 4;
+    return 40 * power;
 }
 
 } // namespace
@@ -89,6 +98,7 @@ ChartsPanel::TimeChart ChartsPanel::makeTimeChart(const QString& title, const QS
     c.y = new QValueAxis(c.chart);
     c.y->setTitleText(yTitle);
     c.y->setLabelFormat(QStringLiteral("%.0f"));
+    c.y->setTickCount(5);
     c.chart->addAxis(c.x, Qt::AlignBottom);
     c.chart->addAxis(c.y, Qt::AlignLeft);
     return c;
@@ -109,13 +119,14 @@ void ChartsPanel::buildLatencyChart()
     m_latency->setAnimationOptions(QChart::NoAnimation);
     m_latency->legend()->hide();
     m_latencyX = new QLogValueAxis(m_latency);
-    m_latencyX->setBase(10);
+    m_latencyX->setBase(100); // labels 1, 100, 10^4, 10^6 µs: readable in a small chart
     m_latencyX->setRange(1, 1e7); // µs: 1 µs .. 10 s
     m_latencyX->setLabelFormat(QStringLiteral("%g"));
     m_latencyX->setTitleText(tr("latency (µs)"));
     m_latencyY = new QValueAxis(m_latency);
     m_latencyY->setTitleText(tr("requests"));
     m_latencyY->setLabelFormat(QStringLiteral("%.0f"));
+    m_latencyY->setTickCount(5);
     m_latency->addAxis(m_latencyX, Qt::AlignBottom);
     m_latency->addAxis(m_latencyY, Qt::AlignLeft);
     m_histogramLine = new QLineSeries(m_latency);
@@ -204,7 +215,7 @@ void ChartsPanel::refreshTimeCharts()
     std::int64_t worstDelay = 0;
     for (std::size_t i = 0; i < count; ++i)
         worstDelay = std::max(worstDelay, buckets[i].guiDelayMaxNs);
-    m_loop.chart->setTitle(tr("Loop utilisation (GUI loop delay, worst shown: %1)").arg(latencyText(worstDelay)));
+    m_loop.chart->setTitle(tr("Loop busy % (GUI delay ≤ %1)").arg(latencyText(worstDelay)));
 }
 
 void ChartsPanel::refreshLatency()
