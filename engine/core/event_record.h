@@ -138,6 +138,18 @@ inline EventRecord makeTextRecord(std::uint32_t conn, std::string_view piece, bo
     return r;
 }
 
+// A GuiWork record: the GUI's own work (drain, paint, ...) from startNs for durationNs.
+inline EventRecord makeGuiWorkRecord(GuiWorkKind work, std::int64_t startNs, std::int64_t durationNs)
+{
+    EventRecord r;
+    r.t_ns = startNs;
+    r.arg = std::uint64_t(durationNs);
+    r.aux = std::uint32_t(work);
+    r.kind = EventKind::GuiWork;
+    r.thread = kGuiThread;
+    return r;
+}
+
 const char* toString(EventKind kind);
 const char* toString(ConnectionState state);
 const char* toString(CloseReason reason);

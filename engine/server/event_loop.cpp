@@ -192,27 +192,25 @@ void EventLoop::dispatch(std::uint64_t tag, std::uint32_t events)
 
 void EventLoop::expireTimers(std::int64_t nowNs)
 {
-    while (TimerNode* node = m_headerTimers.expired(nowNs)) {
-        Connection& c = connectionOf(*node);
-        record(c, EventKind::TimedOut, c.state, std::uint64_t(TimeoutKind::Header), 0, nowNs);
-        closeConnection(c, CloseReason::TimedOut, nowNs);
-    }
-    while (TimerNode* node = m_idleTimers.expired(nowNs)) {
-        Connection& c = connectionOf(*node);
-        record(c, EventKind::TimedOut, c.state, std::uint64_t(TimeoutKind::KeepAliveIdle), 0, nowNs);
-        closeConnection(c, CloseReason::TimedOut, nowNs);
-    }
-    while (TimerNode* node = m_sendTimers.expired(nowNs)) {
-        Connection& c = connectionOf(*node);
-        record(c, EventKind::TimedOut, c.state, std::uint64_t(TimeoutKind::Send), 0, nowNs);
-        closeConnection(c, CloseReason::TimedOut, nowNs);
-    }
+    timeOut(m_headerTimers, TimeoutKind::Header, nowNs);
+    timeOut(m_idleTimers, TimeoutKind::KeepAliveIdle, nowNs);
+    timeOut(m_sendTimers, TimeoutKind::Send, nowNs);
     while (TimerNode* node = m_lingerTimers.expired(nowNs)) {
         Connection& c = connectionOf(*node);
         closeConnection(c, c.rejected ? CloseReason::Rejected : CloseReason::Done, nowNs);
     }
     if (m_acceptPaused && nowNs >= m_acceptResumeNs)
         resumeAccepting();
+}
+
+// Closes every connection of `list` whose deadline has passed, recording why.
+void EventLoop::timeOut(TimerList& list, TimeoutKind kind, std::int64_t nowNs)
+{
+    while (TimerNode* node = list.expired(nowNs)) {
+        Connection& c = connectionOf(*node);
+        record(c, EventKind::TimedOut, c.state, std::uint64_t(kind), 0, nowNs);
+        closeConnection(c, CloseReason::TimedOut, nowNs);
+    }
 }
 
 // --- NEW_TCP_CONNECTION ------------------------------------------------------------------

@@ -60,6 +60,7 @@ private:
     void waitForEvents();
     void dispatch(std::uint64_t tag, std::uint32_t events);
     void expireTimers(std::int64_t nowNs);
+    void timeOut(TimerList& list, TimeoutKind kind, std::int64_t nowNs);
 
     // The seed's events.
     void onAccept();

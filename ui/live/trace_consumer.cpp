@@ -68,15 +68,8 @@ void TraceConsumer::drainNow()
         emit appended(from, to);
     }
     // The drain is the GUI's own work: it shows on the GUI loop lane.
-    if (count > 0) {
-        EventRecord r;
-        r.t_ns = began;
-        r.arg = std::uint64_t(monotonicNs() - began);
-        r.aux = std::uint32_t(GuiWorkKind::Drain);
-        r.kind = EventKind::GuiWork;
-        r.thread = kGuiThread;
-        m_local.push_back(r);
-    }
+    if (count > 0)
+        m_local.push_back(makeGuiWorkRecord(GuiWorkKind::Drain, began, monotonicNs() - began));
 }
 
 void TraceConsumer::updateRate(std::uint64_t count)

@@ -242,13 +242,7 @@ void MainWindow::wirePipeline()
 
 void MainWindow::recordGuiWork(GuiWorkKind kind, std::int64_t startNs, std::int64_t durationNs)
 {
-    EventRecord r;
-    r.t_ns = startNs;
-    r.arg = std::uint64_t(durationNs);
-    r.aux = std::uint32_t(kind);
-    r.kind = EventKind::GuiWork;
-    r.thread = kGuiThread;
-    m_consumer->appendLocal(r);
+    m_consumer->appendLocal(makeGuiWorkRecord(kind, startNs, durationNs));
 }
 
 // --- Settings ----------------------------------------------------------------------------
