@@ -19,6 +19,14 @@ GuiLoopProbe::GuiLoopProbe(QObject* parent)
     connect(&m_heartbeat, &QTimer::timeout, this, &GuiLoopProbe::onHeartbeat);
 }
 
+GuiLoopProbe::~GuiLoopProbe()
+{
+    // The window's children are deleted inside ~QWidget, which still sends events through
+    // LoopscopeApplication::notify: it must not find a dangling probe.
+    if (g_probe == this)
+        g_probe = nullptr;
+}
+
 GuiLoopProbe* GuiLoopProbe::instance()
 {
     return g_probe;
@@ -102,7 +110,9 @@ bool LoopscopeApplication::notify(QObject* receiver, QEvent* event)
     const int type = event->type(); // the event may be gone once delivered
     probe->eventStarted();
     const bool handled = QApplication::notify(receiver, event);
-    probe->eventFinished(type);
+    // Delivering the event may have destroyed the probe (its window deleted by this event).
+    if (GuiLoopProbe::instance() == probe)
+        probe->eventFinished(type);
     return handled;
 }
 

@@ -25,6 +25,7 @@ public:
     using Sink = std::function<void(const EventRecord&)>;
 
     explicit GuiLoopProbe(QObject* parent = nullptr);
+    ~GuiLoopProbe() override; // stops being instance() (children die while events still flow)
 
     // Where records go (usually TraceConsumer::appendLocal). Without a sink nothing is recorded.
     void setSink(Sink sink);
@@ -38,7 +39,7 @@ public:
 
     std::uint64_t iterations() const { return m_iterations; }
 
-    // The probe of the running application, if any (set by LoopscopeApplication).
+    // The probe of the running application, if any (set by its owner; cleared when it is destroyed).
     static GuiLoopProbe* instance();
     static void setInstance(GuiLoopProbe* probe);
 
