@@ -6,8 +6,8 @@
 // finished job is put on a completion list and the eventfd is made readable. The loop calls
 // takeCompleted() when the eventfd fires. A job owns whatever it carries (file fd, buffer): if
 // the connection it was for is gone when it completes, the loop just destroys the job, which
-// closes the fd. stop() lets running jobs finish, drops queued ones (returned as completed with
-// ECANCELED) and joins every worker.
+// closes the fd. stop() lets running jobs finish, drops queued ones (destroying them closes their
+// files; no completion is reported, since the loop is stopping too) and joins every worker.
 #pragma once
 
 #include "http/request.h"

@@ -35,8 +35,9 @@ QString latencyText(std::int64_t ns)
 // five tick labels read 0, 5000, 10000, ... rather than 0, 5374, 10747, ...
 double niceMax(double value)
 {
-    if (value <= 0)
-        return 1.0;
+    // Counts are whole numbers: never less than one per tick, so labels do not repeat (0, 1, 1, 1).
+    if (value < 4)
+        return 4.0;
     const double raw = value * 1.05 / 4;
     const double power = std::pow(10.0, std::floor(std::log10(raw)));
     for (const double m : {1.0, 2.0, 2.5, 5.0})

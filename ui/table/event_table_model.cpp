@@ -81,7 +81,7 @@ EventTableModel::Scan EventTableModel::scanNew(std::uint64_t to, bool allowDefer
     std::string target;
     for (std::uint64_t i = m_end; i < to; ++i) {
         const EventRecord& r = m_store.at(i);
-        if (r.kind == EventKind::RequestText) {
+        if (hidden(r)) {
             m_newTexts.push_back(i);
             continue;
         }
@@ -160,6 +160,33 @@ void EventTableModel::setFilter(const EventFilter& filter)
     endResetModel();
 }
 
+// RequestText side records never get a row (their text is in their request's row); the GUI
+// loop's own bookkeeping (events handled, wake-ups, sleeps, delay samples: hundreds a second even
+// when nothing happens) only when asked for, so the server's events are not drowned.
+bool EventTableModel::hidden(const EventRecord& r) const
+{
+    if (r.kind == EventKind::RequestText)
+        return true;
+    if (m_showGuiLoop)
+        return false;
+    return r.kind == EventKind::GuiEventHandled || r.kind == EventKind::GuiLoopAwake
+           || r.kind == EventKind::GuiLoopAboutToBlock || r.kind == EventKind::GuiLoopDelay;
+}
+
+void EventTableModel::setShowGuiLoop(bool show)
+{
+    if (show == m_showGuiLoop)
+        return;
+    beginResetModel();
+    m_showGuiLoop = show;
+    m_texts.clear();
+    for (std::uint64_t i = m_begin; i < m_end; ++i)
+        if (hidden(m_store.at(i)))
+            m_texts.push_back(i);
+    rebuildMatches();
+    endResetModel();
+}
+
 void EventTableModel::rebuildMatches()
 {
     m_matches.clear();
@@ -167,7 +194,7 @@ void EventTableModel::rebuildMatches()
         return;
     for (std::uint64_t i = m_begin; i < m_end; ++i) {
         const EventRecord& r = m_store.at(i);
-        if (r.kind != EventKind::RequestText && matches(i, r))
+        if (!hidden(r) && matches(i, r))
             m_matches.push_back(i);
     }
 }

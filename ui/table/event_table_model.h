@@ -51,6 +51,9 @@ public:
     // Rebuilds the visible rows (a scan of the store; resets the model).
     void setFilter(const EventFilter& filter);
     const EventFilter& filter() const { return m_filter; }
+    // Rows for the GUI loop's own bookkeeping records (off by default; GuiWork always shows).
+    void setShowGuiLoop(bool show);
+    bool showsGuiLoop() const { return m_showGuiLoop; }
 
     // The store index shown on `row` (row must be valid), and the row showing a store index
     // (-1 if it is filtered out, a RequestText, evicted or not yet ingested).
@@ -69,11 +72,13 @@ private:
     std::uint64_t rowsBefore(std::uint64_t storeIndex) const;
     void rebuildMatches();
 
+    bool hidden(const EventRecord& r) const;
     const TraceStore& m_store;
     std::uint64_t m_begin = 0; // store range covered: [m_begin, m_end)
     std::uint64_t m_end = 0;
     std::uint64_t m_ingestedTo = 0; // end of the ranges given to ingest() (m_end may lag, see above)
-    std::deque<std::uint64_t> m_texts;   // RequestText indices in [m_begin, m_end)
+    std::deque<std::uint64_t> m_texts;   // indices without a row (RequestText, hidden GUI loop records) in [m_begin, m_end)
+    bool m_showGuiLoop = false;
     std::deque<std::uint64_t> m_matches; // with a filter: matching row indices in [m_begin, m_end)
     EventFilter m_filter;
     bool m_filtered = false;

@@ -69,6 +69,9 @@ QWidget* EventTablePanel::buildFilterBar()
     m_text->setClearButtonEnabled(true);
     m_follow = new QCheckBox(tr("Follow newest"), bar);
     m_follow->setChecked(true);
+    auto* guiLoop = new QCheckBox(tr("GUI loop events"), bar);
+    guiLoop->setToolTip(tr("Also list the window's own loop bookkeeping: events handled, wake-ups, sleeps, delay samples"));
+    connect(guiLoop, &QCheckBox::toggled, this, [this](bool on) { m_model.setShowGuiLoop(on); });
     for (QLineEdit* edit : {m_connection, m_text})
         connect(edit, &QLineEdit::textChanged, &m_filterDelay, qOverload<>(&QTimer::start));
 
@@ -78,6 +81,7 @@ QWidget* EventTablePanel::buildFilterBar()
     layout->addWidget(new QLabel(tr("Connection"), bar));
     layout->addWidget(m_connection);
     layout->addWidget(m_text, 1);
+    layout->addWidget(guiLoop);
     layout->addWidget(m_follow);
     return bar;
 }
