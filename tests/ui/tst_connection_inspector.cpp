@@ -6,11 +6,14 @@
 #include "model/trace_store.h"
 
 #include <QAbstractItemModelTester>
+#include "synthetic_records.h"
+
 #include <QtTest>
 
 #include <vector>
 
 using namespace loopscope;
+using loopscope::test::rec;
 using S = ConnectionState;
 
 class TestConnectionInspector : public QObject {
@@ -26,20 +29,6 @@ private slots:
 namespace {
 
 constexpr std::int64_t kUs = 1000;
-
-EventRecord rec(std::int64_t t, EventKind kind, std::uint32_t conn, S from, S to, std::uint64_t arg = 0,
-                std::uint32_t aux = 0)
-{
-    EventRecord r;
-    r.t_ns = t;
-    r.kind = kind;
-    r.conn = conn;
-    r.from = from;
-    r.to = to;
-    r.arg = arg;
-    r.aux = aux;
-    return r;
-}
 
 // Connection 7 (a GET of a 32-byte path) interleaved with connection 8's accept and close.
 std::vector<EventRecord> records(std::int64_t t)

@@ -8,11 +8,14 @@
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
 #include <QTableView>
+#include "synthetic_records.h"
+
 #include <QtTest>
 
 #include <vector>
 
 using namespace loopscope;
+using loopscope::test::rec;
 using S = ConnectionState;
 
 class TestEventTableModel : public QObject {
@@ -33,20 +36,6 @@ private slots:
 };
 
 namespace {
-
-EventRecord rec(std::int64_t t, EventKind kind, std::uint32_t conn, S from, S to, std::uint64_t arg = 0,
-                std::uint32_t aux = 0)
-{
-    EventRecord r;
-    r.t_ns = t;
-    r.kind = kind;
-    r.conn = conn;
-    r.from = from;
-    r.to = to;
-    r.arg = arg;
-    r.aux = aux;
-    return r;
-}
 
 // One GET with Connection: close: 10 records, one of them RequestText (9 rows).
 std::vector<EventRecord> request(std::uint32_t conn, std::int64_t t, const char* path = "/index.html")

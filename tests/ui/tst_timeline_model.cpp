@@ -3,11 +3,14 @@
 #include "model/timeline_model.h"
 #include "model/trace_store.h"
 
+#include "synthetic_records.h"
+
 #include <QtTest>
 
 #include <vector>
 
 using namespace loopscope;
+using loopscope::test::rec;
 using S = ConnectionState;
 
 class TestTimelineModel : public QObject {
@@ -24,20 +27,6 @@ private slots:
 };
 
 namespace {
-
-EventRecord rec(std::int64_t t, EventKind kind, std::uint32_t conn, S from, S to, std::uint64_t arg = 0,
-                std::uint32_t aux = 0)
-{
-    EventRecord r;
-    r.t_ns = t;
-    r.kind = kind;
-    r.conn = conn;
-    r.from = from;
-    r.to = to;
-    r.arg = arg;
-    r.aux = aux;
-    return r;
-}
 
 // One GET with Connection: close, from accept at t to close at t+9.
 std::vector<EventRecord> request(std::uint32_t conn, std::int64_t t)

@@ -7,31 +7,20 @@
 #include "timeline/timeline_legend.h"
 #include "timeline/timeline_view.h"
 
+#include "synthetic_records.h"
+
 #include <QtTest>
 
 #include <vector>
 
 using namespace loopscope;
+using loopscope::test::rec;
 using S = ConnectionState;
 
 namespace {
 
 constexpr std::int64_t kOrigin = 1'000'000'000; // the session starts 1 s into the monotonic clock
 constexpr std::int64_t kStep = 100'000'000;     // 100 ms between transitions: wide spans
-
-EventRecord rec(std::int64_t t, EventKind kind, std::uint32_t conn, S from, S to, std::uint64_t arg = 0,
-                std::uint32_t aux = 0)
-{
-    EventRecord r;
-    r.t_ns = t;
-    r.kind = kind;
-    r.conn = conn;
-    r.from = from;
-    r.to = to;
-    r.arg = arg;
-    r.aux = aux;
-    return r;
-}
 
 // One GET /index.html with Connection: close; each state lasts `step` (WritingBody 2 steps).
 std::vector<EventRecord> request(std::uint32_t conn, std::int64_t t, std::int64_t step)
