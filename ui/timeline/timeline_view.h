@@ -22,6 +22,7 @@
 #include <QList>
 #include <QPair>
 #include <QString>
+#include <QTimer>
 #include <QWidget>
 
 #include <cstdint>
@@ -127,6 +128,10 @@ private:
     QScrollBar* m_scrollBar = nullptr;
     WorkRecorder m_workRecorder;
     std::optional<std::uint64_t> m_highlightIndex;
+    // Live repaints are paced by the last paint's cost (see refresh()).
+    QTimer m_repaintTimer;
+    std::int64_t m_lastPaintEndNs = 0;
+    std::int64_t m_lastPaintNs = 0;
 
     // Mouse gesture in progress.
     enum class Gesture { None, Pending, Pan, Select };
