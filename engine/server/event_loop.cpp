@@ -641,15 +641,7 @@ void EventLoop::onResponseDone(Connection& c, std::int64_t nowNs)
         c.spare = std::move(c.chunk);
         c.spareCapacity = c.chunkCapacity;
     }
-    c.chunk.reset();
-    c.nextChunk.reset();
-    c.file.reset();
-    c.cached.reset();
-    c.body = nullptr;
-    c.bodyBytes = c.bodySent = 0;
-    c.errorBody.clear();
-    c.head.clear();
-    c.fileRemaining = 0;
+    releaseResponse(c);
     if (!c.keepAlive) {
         record(c, EventKind::BodyWritten, c.state, c.bodyTotalSent, 0, nowNs);
         if (c.rejected || c.parser->midRequest() || !c.pipelined.empty())
@@ -715,18 +707,32 @@ void EventLoop::closeConnection(Connection& c, CloseReason reason, std::int64_t 
     c.fd = -1;
     --m_active;
     m_counters.activeConnections.store(m_active, std::memory_order_relaxed);
-    // Release what the connection held; a disk job in flight owns its own file and buffer.
+    // Release what the connection held now, not when its slot is reused (a disk job in flight
+    // owns its own file and buffer).
+    releaseResponse(c);
     c.parser.reset();
     c.pipelined = std::string();
     c.head = std::string();
     c.errorBody = std::string();
+    c.spare.reset();
+    c.spareCapacity = 0;
+    m_freeSlots.push_back(c.slot);
+}
+
+// Drops the finished (or abandoned) response's body sources; strings keep their capacity for
+// the next response on a kept-alive connection.
+void EventLoop::releaseResponse(Connection& c)
+{
     c.chunk.reset();
     c.nextChunk.reset();
-    c.spare.reset();
-    c.cached.reset();
-    c.chunkCapacity = c.nextChunkCapacity = c.spareCapacity = 0;
+    c.chunkCapacity = c.nextChunkCapacity = 0;
     c.file.reset();
-    m_freeSlots.push_back(c.slot);
+    c.cached.reset();
+    c.body = nullptr;
+    c.bodyBytes = c.bodySent = 0;
+    c.errorBody.clear();
+    c.head.clear();
+    c.fileRemaining = 0;
 }
 
 void EventLoop::closeAll(std::int64_t nowNs)

@@ -91,6 +91,7 @@ private:
     void startLingering(Connection& c, std::int64_t nowNs);
     void drainLingering(Connection& c, std::int64_t nowNs);
     void closeConnection(Connection& c, CloseReason reason, std::int64_t nowNs);
+    void releaseResponse(Connection& c);
     void closeAll(std::int64_t nowNs);
 
     // Bookkeeping.

@@ -310,9 +310,7 @@ void MainWindow::onServerStarted(const QString& url)
 {
     m_startAction->setEnabled(false);
     m_stopAction->setEnabled(true);
-    for (QWidget* w : {static_cast<QWidget*>(m_port), static_cast<QWidget*>(m_bind),
-                       static_cast<QWidget*>(m_root), static_cast<QWidget*>(m_fileCache)})
-        w->setEnabled(false);
+    setServerSettingsEditable(false);
     m_url->setText(QStringLiteral("&nbsp;<a href=\"%1\">%1</a>&nbsp;").arg(url.toHtmlEscaped()));
     statusBar()->showMessage(tr("Serving %1 at %2").arg(m_root->text(), url), 5000);
     saveSettings();
@@ -322,11 +320,16 @@ void MainWindow::onServerStopped()
 {
     m_startAction->setEnabled(true);
     m_stopAction->setEnabled(false);
-    for (QWidget* w : {static_cast<QWidget*>(m_port), static_cast<QWidget*>(m_bind),
-                       static_cast<QWidget*>(m_root), static_cast<QWidget*>(m_fileCache)})
-        w->setEnabled(true);
+    setServerSettingsEditable(true);
     m_url->clear();
     statusBar()->showMessage(tr("Server stopped; the recording is kept."), 5000);
+}
+
+// The server's settings can change only while it is stopped.
+void MainWindow::setServerSettingsEditable(bool editable)
+{
+    for (QWidget* w : std::initializer_list<QWidget*>{m_port, m_bind, m_root, m_fileCache})
+        w->setEnabled(editable);
 }
 
 void MainWindow::onStartFailed(const QString& reason)
@@ -377,8 +380,8 @@ bool MainWindow::exportTo(const QString& path, bool selectionOnly, QString& erro
                              0, 1000, this);
     progress.setWindowModality(Qt::WindowModal);
     progress.setMinimumDuration(300);
-    // The consumer keeps running so the engine's ring does not overflow; the store only grows
-    // at its end and evicts whole old chunks, so pause it for the export to keep the range stable.
+    // Pause the consumer so the store neither grows nor evicts under the range being written;
+    // the engine's ring (a million records) holds what arrives meanwhile.
     m_consumer->stop();
     const std::int64_t began = monotonicNs();
     const bool ok = exportTrace(*m_store, range, path, info, [&](std::uint64_t done, std::uint64_t total) {

@@ -72,6 +72,7 @@ private:
     void onServerStarted(const QString& url);
     void onServerStopped();
     void onStartFailed(const QString& reason);
+    void setServerSettingsEditable(bool editable);
     void chooseRoot();
     void exportDialog(bool selectionOnly);
     void showShortcuts();
