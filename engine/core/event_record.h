@@ -138,6 +138,14 @@ inline EventRecord makeTextRecord(std::uint32_t conn, std::string_view piece, bo
     return r;
 }
 
+// True for the records the GUI makes about its own Qt loop (kinds 21-25).
+inline bool isGuiLoopKind(EventKind kind)
+{
+    return kind == EventKind::GuiEventHandled || kind == EventKind::GuiLoopAwake
+           || kind == EventKind::GuiLoopAboutToBlock || kind == EventKind::GuiLoopDelay
+           || kind == EventKind::GuiWork;
+}
+
 // A GuiWork record: the GUI's own work (drain, paint, ...) from startNs for durationNs.
 inline EventRecord makeGuiWorkRecord(GuiWorkKind work, std::int64_t startNs, std::int64_t durationNs)
 {

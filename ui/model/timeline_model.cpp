@@ -33,13 +33,6 @@ bool isConnectionKind(EventKind kind)
     }
 }
 
-bool isGuiKind(EventKind kind)
-{
-    return kind == EventKind::GuiEventHandled || kind == EventKind::GuiLoopAwake
-           || kind == EventKind::GuiLoopAboutToBlock || kind == EventKind::GuiLoopDelay
-           || kind == EventKind::GuiWork;
-}
-
 // Drops spans that ended before t, keeping the one that covers t (spans last until the next).
 template <typename Span>
 void dropCoveredBefore(std::deque<Span>& spans, std::int64_t t)
@@ -65,7 +58,7 @@ void TimelineModel::onRecord(const EventRecord& r, std::uint64_t index)
     if (m_firstTime == 0 || r.t_ns < m_firstTime)
         m_firstTime = r.t_ns;
     m_lastTime = std::max(m_lastTime, r.t_ns);
-    if (isGuiKind(r.kind))
+    if (isGuiLoopKind(r.kind))
         return onGuiRecord(r);
     if (r.conn != 0 && isConnectionKind(r.kind))
         return onConnectionRecord(r, index);

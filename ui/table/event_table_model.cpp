@@ -169,8 +169,7 @@ bool EventTableModel::hidden(const EventRecord& r) const
         return true;
     if (m_showGuiLoop)
         return false;
-    return r.kind == EventKind::GuiEventHandled || r.kind == EventKind::GuiLoopAwake
-           || r.kind == EventKind::GuiLoopAboutToBlock || r.kind == EventKind::GuiLoopDelay;
+    return isGuiLoopKind(r.kind) && r.kind != EventKind::GuiWork;
 }
 
 void EventTableModel::setShowGuiLoop(bool show)

@@ -31,9 +31,7 @@ constexpr std::int64_t kDefaultVisibleNs = 5'000'000'000;
 
 bool isGuiRecord(const EventRecord& r)
 {
-    return r.thread == kGuiThread || r.kind == EventKind::GuiEventHandled || r.kind == EventKind::GuiWork
-           || r.kind == EventKind::GuiLoopAwake || r.kind == EventKind::GuiLoopAboutToBlock
-           || r.kind == EventKind::GuiLoopDelay;
+    return r.thread == kGuiThread || isGuiLoopKind(r.kind);
 }
 
 } // namespace
