@@ -92,7 +92,7 @@ void TestMainWindow::servesAndShowsConnectionLanes()
     const auto& spans = w.timelineModel().laneSpans(0);
     std::vector<S> states;
     for (const StateSpan& s : spans)
-        if (s.conn == 1)
+        if (w.timelineModel().connectionAt(0, s.start) == 1)
             states.push_back(s.state);
     const std::vector<S> seed{S::Accepted, S::ReadingHeaders, S::FetchingFile, S::WritingHeaders,
                               S::WritingBody, S::None};

@@ -21,6 +21,7 @@ private slots:
     void guiUtilisationCountsOutermostEventsOnly();
     void latencyPercentilesOfKnownInputs();
     void recentWindowIsExactAndBounded();
+    void recentKeepsLatenciesOfSeconds();
     void histogramIsLogSpaced();
     void historyIsBounded();
     void updatedIsThrottledAndOnlyOnChange();
@@ -153,6 +154,24 @@ void TestStatsModel::latencyPercentilesOfKnownInputs()
     feed(store, model, {rec(900 * kMs, K::RequestHeadersRead, 500, 1, 1), rec(901 * kMs, K::ConnectionClosed, 500),
                         rec(902 * kMs, K::BodyWritten, 500)});
     QCOMPARE(model.latencyOverall().count, 100u);
+}
+
+// Recent samples keep a latency in 32 bits: in ns below 2.1 s, in µs above (still exact here).
+void TestStatsModel::recentKeepsLatenciesOfSeconds()
+{
+    TraceStore store;
+    StatsModel model;
+    std::vector<EventRecord> records;
+    const std::int64_t latencies[] = {5'000'000 * kUs, 2'147'483 * kUs, 1 * kUs};
+    for (std::uint32_t i = 0; i < 3; ++i) {
+        const auto r = timedRequest(1 + i, 100 * kMs * (i + 1), latencies[i]);
+        records.insert(records.end(), r.begin(), r.end());
+    }
+    feed(store, model, records);
+    const LatencyPercentiles recent = model.latencyRecent();
+    QCOMPARE(recent.count, 3u);
+    QCOMPARE(recent.p50, 2'147'483 * kUs);
+    QCOMPARE(recent.p99, 5'000'000 * kUs);
 }
 
 void TestStatsModel::recentWindowIsExactAndBounded()

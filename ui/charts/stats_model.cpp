@@ -263,14 +263,38 @@ void StatsModel::addLatency(std::int64_t t, std::int64_t latency)
     ++m_bins[std::size_t(bin)];
     m_binMax[std::size_t(bin)] = std::max(m_binMax[std::size_t(bin)], latency);
     ++m_latencyCount;
-    m_recent.emplace_back(t, latency);
+    m_recent.push_back({std::uint32_t(std::uint64_t(t / 1'000'000)), encodeLatency(latency)});
     if (m_recent.size() > kMaxRecentSamples)
         m_recent.pop_front();
 }
 
+std::uint32_t StatsModel::encodeLatency(std::int64_t ns)
+{
+    constexpr std::uint32_t kMicros = 0x8000'0000u;
+    if (ns < 0)
+        return 0;
+    if (ns < std::int64_t(kMicros))
+        return std::uint32_t(ns);
+    return kMicros | std::uint32_t(std::min<std::int64_t>(ns / 1000, kMicros - 1));
+}
+
+std::int64_t StatsModel::decodeLatency(std::uint32_t code)
+{
+    constexpr std::uint32_t kMicros = 0x8000'0000u;
+    return (code & kMicros) ? std::int64_t(code & ~kMicros) * 1000 : std::int64_t(code);
+}
+
+// In the window ending at the newest record: its age (modular, so it survives the wrap) at most
+// the window's length, to the millisecond.
+bool StatsModel::isRecent(const RecentSample& s) const
+{
+    const std::uint32_t nowMs = std::uint32_t(std::uint64_t(m_lastNs / 1'000'000));
+    return std::int64_t(std::uint32_t(nowMs - s.completedMs)) * 1'000'000 <= m_recentNs;
+}
+
 void StatsModel::expireRecent()
 {
-    while (!m_recent.empty() && m_recent.front().first < m_lastNs - m_recentNs)
+    while (!m_recent.empty() && !isRecent(m_recent.front()))
         m_recent.pop_front();
 }
 
@@ -296,9 +320,9 @@ LatencyPercentiles StatsModel::latencyOverall() const
 LatencyPercentiles StatsModel::latencyRecent() const
 {
     m_scratch.clear();
-    for (const auto& [t, latency] : m_recent)
-        if (t >= m_lastNs - m_recentNs)
-            m_scratch.push_back(latency);
+    for (const RecentSample& sample : m_recent)
+        if (isRecent(sample))
+            m_scratch.push_back(decodeLatency(sample.latency));
     const std::uint64_t n = m_scratch.size();
     if (n == 0)
         return {};

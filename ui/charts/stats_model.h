@@ -16,7 +16,9 @@
 // keeps each bin's largest sample, so a whole-recording percentile is exact when the sample it
 // names shares its bin with no different value, and otherwise at most one bin (2.3 %) above the
 // exact nearest-rank value. Percentiles over the recent window (10 s by default, ending at the
-// newest record) are exact, from the window's samples (at most kMaxRecentSamples kept).
+// newest record, to the millisecond) are exact, from the window's samples (at most
+// kMaxRecentSamples kept, 8 bytes each: completion time in ms modulo 2^32, latency in ns, or in
+// µs with the top bit set from 2.1 s up).
 // updated() is emitted from the model's own timer, at most once per interval, only after change.
 #pragma once
 
@@ -143,7 +145,14 @@ private:
     std::array<std::uint64_t, kBins> m_bins{};
     std::array<std::int64_t, kBins> m_binMax{};
     std::uint64_t m_latencyCount = 0;
-    std::deque<std::pair<std::int64_t, std::int64_t>> m_recent; // (completion time, latency)
+    struct RecentSample {
+        std::uint32_t completedMs; // relative to the origin, modulo 2^32 (ages are differences)
+        std::uint32_t latency;     // see encodeLatency
+    };
+    static std::uint32_t encodeLatency(std::int64_t ns);
+    static std::int64_t decodeLatency(std::uint32_t code);
+    bool isRecent(const RecentSample& s) const;
+    std::deque<RecentSample> m_recent;
     mutable std::vector<std::int64_t> m_scratch;
 
     QTimer m_timer;

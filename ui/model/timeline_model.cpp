@@ -8,9 +8,6 @@ namespace loopscope {
 
 namespace {
 
-// Closed connections remembered for hover and the inspector; older ones are forgotten.
-constexpr std::size_t kClosedConnectionsKept = 200'000;
-
 bool isConnectionKind(EventKind kind)
 {
     switch (kind) {
@@ -34,6 +31,9 @@ bool isConnectionKind(EventKind kind)
 }
 
 // Drops spans that ended before t, keeping the one that covers t (spans last until the next).
+// Connection ids skipped without a summary before a new one counts as out of order.
+constexpr std::uint32_t kMaxIdGap = 4096;
+
 template <typename Span>
 void dropCoveredBefore(std::deque<Span>& spans, std::int64_t t)
 {
@@ -80,7 +80,8 @@ void TimelineModel::onConnectionRecord(const EventRecord& r, std::uint64_t index
         const std::int64_t start = started != m_diskStart.end() ? started->second : r.t_ns;
         if (started != m_diskStart.end())
             m_diskStart.erase(started);
-        l.disk.push_back({start, r.t_ns, r.conn, std::int32_t(r.aux), r.arg, r.thread});
+        const std::uint32_t bytes = std::uint32_t(std::min<std::uint64_t>(r.arg, UINT32_MAX));
+        l.disk.push_back({start, r.t_ns, bytes, std::int16_t(std::min<std::uint32_t>(r.aux, INT16_MAX)), r.thread});
         break;
     }
     case EventKind::RequestHeadersRead:
@@ -95,8 +96,8 @@ void TimelineModel::onConnectionRecord(const EventRecord& r, std::uint64_t index
     }
     if (r.from == r.to && r.kind != EventKind::ConnectionAccepted)
         return;
-    StateSpan span{r.t_ns, r.conn, r.to, 0};
-    if (r.kind == EventKind::FileCacheHit && !l.spans.empty() && l.spans.back().conn == r.conn)
+    StateSpan span{r.t_ns, r.to, 0};
+    if (r.kind == EventKind::FileCacheHit && !l.spans.empty() && l.spans.back().state == ConnectionState::FetchingFile)
         l.spans.back().requestFlags |= kSpanCacheHit; // the FetchingFile span that took no time
     if (r.kind == EventKind::RequestRejected)
         span.requestFlags = kSpanRejected;
@@ -117,7 +118,7 @@ void TimelineModel::onLoopRecord(const EventRecord& r)
         m_loop.push_back({r.t_ns, 0, LoopPhase::Blocked});
         break;
     case EventKind::LoopPollEnd:
-        m_loop.push_back({r.t_ns, std::uint32_t(r.arg), LoopPhase::Dispatching});
+        m_loop.push_back({r.t_ns, std::uint32_t(std::min<std::uint64_t>(r.arg, UINT32_MAX)), LoopPhase::Dispatching});
         break;
     case EventKind::ServerStopped:
     case EventKind::ServerFailed:
@@ -163,6 +164,7 @@ int TimelineModel::laneFor(std::uint32_t conn, std::int64_t t, std::uint64_t ind
         m_lanes.emplace_back();
     }
     m_laneOf.emplace(conn, lane);
+    m_lanes[std::size_t(lane)].tenants.push_back({t, conn});
     ConnectionSummary& s = summary(conn);
     s.lane = lane;
     s.accepted = t;
@@ -179,31 +181,76 @@ void TimelineModel::releaseLane(std::uint32_t conn, std::int64_t t)
     m_freeLanes.push(found->second);
     m_laneOf.erase(found);
     m_diskStart.erase(conn);
-    m_closedOrder.push_back(conn);
-    forgetOldConnections();
 }
 
 ConnectionSummary& TimelineModel::summary(std::uint32_t conn)
 {
-    ConnectionSummary& s = m_connections[conn];
+    if (m_connections.empty())
+        m_firstId = conn;
+    else if (conn >= m_firstId && conn - m_firstId >= m_connections.size() + kMaxIdGap)
+        restartIdsAt(conn);
+    // Ids arrive in increasing order; a small gap (connections without records) leaves empty
+    // entries behind.
+    if (conn >= m_firstId) {
+        const std::size_t i = conn - m_firstId;
+        if (i >= m_connections.size())
+            m_connections.resize(i + 1);
+        ConnectionSummary& s = m_connections[i];
+        s.id = conn;
+        return s;
+    }
+    ConnectionSummary& s = m_strayConnections[conn];
     s.id = conn;
     return s;
 }
 
-void TimelineModel::forgetOldConnections()
+// A jump in the ids: the summaries so far move aside and the dense part starts again at `conn`.
+void TimelineModel::restartIdsAt(std::uint32_t conn)
 {
-    while (m_closedOrder.size() > kClosedConnectionsKept) {
-        const std::uint32_t old = m_closedOrder.front();
-        m_closedOrder.pop_front();
-        if (!m_laneOf.contains(old))
-            m_connections.erase(old);
-    }
+    for (const ConnectionSummary& s : m_connections)
+        if (s.id != 0)
+            m_strayConnections.emplace(s.id, s);
+    m_connections.clear();
+    m_firstId = conn;
 }
 
 const ConnectionSummary* TimelineModel::connection(std::uint32_t id) const
 {
-    const auto found = m_connections.find(id);
-    return found == m_connections.end() ? nullptr : &found->second;
+    if (id >= m_firstId && id - m_firstId < m_connections.size()) {
+        const ConnectionSummary& s = m_connections[id - m_firstId];
+        if (s.id == id)
+            return &s;
+    }
+    const auto found = m_strayConnections.find(id);
+    return found == m_strayConnections.end() ? nullptr : &found->second;
+}
+
+std::uint32_t TimelineModel::connectionAt(int lane, std::int64_t t) const
+{
+    if (lane < 0 || lane >= int(m_lanes.size()))
+        return 0;
+    const std::deque<LaneTenant>& tenants = m_lanes[std::size_t(lane)].tenants;
+    const auto after = std::upper_bound(tenants.begin(), tenants.end(), t,
+                                        [](std::int64_t time, const LaneTenant& x) { return time < x.since; });
+    return after == tenants.begin() ? 0 : std::prev(after)->conn;
+}
+
+// Summaries of connections whose last record has left the store go too. An open connection at
+// the front (a long keep-alive) moves aside so the ones after it can go.
+void TimelineModel::forgetConnectionsBefore(std::uint64_t storeIndex)
+{
+    while (!m_connections.empty()) {
+        const ConnectionSummary& s = m_connections.front();
+        if (s.id != 0 && s.lastRecord >= storeIndex)
+            break;
+        if (s.id != 0 && s.closed < 0 && m_laneOf.contains(s.id))
+            m_strayConnections.emplace(s.id, s);
+        m_connections.pop_front();
+        ++m_firstId;
+    }
+    std::erase_if(m_strayConnections, [&](const auto& entry) {
+        return entry.second.lastRecord < storeIndex && !m_laneOf.contains(entry.first);
+    });
 }
 
 void TimelineModel::evicted(const TraceStore& store)
@@ -218,7 +265,10 @@ void TimelineModel::evicted(const TraceStore& store)
         dropCoveredBefore(lane.spans, t);
         while (!lane.disk.empty() && lane.disk.front().end < t)
             lane.disk.pop_front();
+        while (lane.tenants.size() >= 2 && lane.tenants[1].since <= t)
+            lane.tenants.pop_front();
     }
+    forgetConnectionsBefore(store.beginIndex());
     dropCoveredBefore(m_loop, t);
     while (!m_gui.empty() && m_gui.front().end < t)
         m_gui.pop_front();

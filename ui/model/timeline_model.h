@@ -9,7 +9,12 @@
 // at a time, and one connection's records are time-ordered), so the visible ones are found by
 // binary search. A StateSpan lasts until the next span of its lane starts (a lane between two
 // connections holds a ConnectionState::None span); the last span of a lane lasts until now.
-// Memory: 16 bytes per state transition.
+//
+// Memory (the window keeps millions of events): spans are packed structs without padding and
+// without the connection id. A lane knows its tenants instead (which connection took it when),
+// so the connection of a span is connectionAt(lane, span.start). A state transition costs
+// 10 bytes, an engine loop wake-up 13, a disk read 24, a connection 12 (its tenancy) plus
+// 40 (its summary, kept while any of its records is in the store).
 #pragma once
 
 #include "core/event_record.h"
@@ -23,31 +28,47 @@
 
 namespace loopscope {
 
+// Packed: members are read by value (no references to them; see the header comment).
+#pragma pack(push, 2)
 struct StateSpan {
     std::int64_t start = 0;
-    std::uint32_t conn = 0;
     ConnectionState state = ConnectionState::None;
     std::uint8_t requestFlags = 0; // kSpanCacheHit, kSpanRejected
 };
-static_assert(sizeof(StateSpan) == 16);
+#pragma pack(pop)
+static_assert(sizeof(StateSpan) == 10);
 inline constexpr std::uint8_t kSpanCacheHit = 1; // a FetchingFile span served from the file cache
 inline constexpr std::uint8_t kSpanRejected = 2; // a WritingHeaders span answering a bad request
 
+#pragma pack(push, 4)
 struct DiskSpan {
     std::int64_t start = 0; // the worker's own clock
     std::int64_t end = 0;
-    std::uint32_t conn = 0;
-    std::int32_t error = 0;
-    std::uint64_t bytes = 0;
+    std::uint32_t bytes = 0; // one read: at most a 256 KiB chunk
+    std::int16_t error = 0;  // errno
     std::uint8_t worker = 0;
 };
+static_assert(sizeof(DiskSpan) == 24);
+
+#pragma pack(pop)
 
 enum class LoopPhase : std::uint8_t { Blocked, Dispatching, Stopped };
+#pragma pack(push, 1)
 struct LoopSpan {
     std::int64_t start = 0; // lasts until the next LoopSpan
     std::uint32_t ready = 0; // epoll_wait's ready count (Dispatching)
     LoopPhase phase = LoopPhase::Stopped;
 };
+#pragma pack(pop)
+static_assert(sizeof(LoopSpan) == 13);
+
+#pragma pack(push, 4)
+// A connection's stay on a lane, from its first record (usually the accept) to the next tenant.
+struct LaneTenant {
+    std::int64_t since = 0;
+    std::uint32_t conn = 0;
+};
+#pragma pack(pop)
 
 enum class GuiSpanKind : std::uint8_t { Event, Drain, Paint, Charts, Table, Export };
 struct GuiSpan {
@@ -75,6 +96,7 @@ struct ConnectionSummary {
     std::uint64_t lastRecord = 0;
     std::uint32_t requests = 0;
 };
+static_assert(sizeof(ConnectionSummary) == 48);
 
 class TimelineModel : public EventSink {
 public:
@@ -87,6 +109,8 @@ public:
     int connectionLaneCount() const { return int(m_lanes.size()); }
     const std::deque<StateSpan>& laneSpans(int lane) const { return m_lanes[std::size_t(lane)].spans; }
     const std::deque<DiskSpan>& laneDiskSpans(int lane) const { return m_lanes[std::size_t(lane)].disk; }
+    // The connection on `lane` at time t (the tenant that took it last at or before t), or 0.
+    std::uint32_t connectionAt(int lane, std::int64_t t) const;
     const std::deque<LoopSpan>& engineLoop() const { return m_loop; }
     const std::deque<GuiSpan>& guiLoop() const { return m_gui; }
     const std::deque<Marker>& markers() const { return m_markers; }
@@ -95,7 +119,7 @@ public:
     std::int64_t firstTime() const { return m_firstTime; }
     std::int64_t lastTime() const { return m_lastTime; }
 
-    // Connections: open ones and the most recently closed (bounded).
+    // Connections whose records are still in the store (and every open one).
     const ConnectionSummary* connection(std::uint32_t id) const;
     std::size_t openConnections() const { return m_laneOf.size(); }
 
@@ -108,6 +132,7 @@ private:
     struct Lane {
         std::deque<StateSpan> spans;
         std::deque<DiskSpan> disk;
+        std::deque<LaneTenant> tenants;
     };
     void onRecord(const EventRecord& r, std::uint64_t index);
     void onConnectionRecord(const EventRecord& r, std::uint64_t index);
@@ -116,13 +141,17 @@ private:
     int laneFor(std::uint32_t conn, std::int64_t t, std::uint64_t index);
     void releaseLane(std::uint32_t conn, std::int64_t t);
     ConnectionSummary& summary(std::uint32_t conn);
-    void forgetOldConnections();
+    void forgetConnectionsBefore(std::uint64_t storeIndex);
+    void restartIdsAt(std::uint32_t conn);
 
     std::vector<Lane> m_lanes;
     std::priority_queue<int, std::vector<int>, std::greater<int>> m_freeLanes;
     std::unordered_map<std::uint32_t, int> m_laneOf; // open connections
-    std::unordered_map<std::uint32_t, ConnectionSummary> m_connections;
-    std::deque<std::uint32_t> m_closedOrder; // to bound m_connections
+    // Summaries by id: the engine numbers connections 1, 2, 3 ... so a deque indexed by
+    // id - m_firstId is dense. Ids out of that order (another recording) go to m_strayConnections.
+    std::deque<ConnectionSummary> m_connections;
+    std::uint32_t m_firstId = 0;
+    std::unordered_map<std::uint32_t, ConnectionSummary> m_strayConnections;
     std::unordered_map<std::uint32_t, std::int64_t> m_diskStart; // DiskReadStarted awaiting Done
     std::deque<LoopSpan> m_loop;
     std::deque<GuiSpan> m_gui;

@@ -1,9 +1,20 @@
 #include "model/trace_store.h"
 
 #include <algorithm>
-#include <cstring>
 
 namespace loopscope {
+
+void TraceStore::StoredRecord::pack(const EventRecord& r)
+{
+    t_ns = r.t_ns; // RequestText: the first 8 text bytes, copied as they are
+    arg = r.arg;
+    conn = r.conn;
+    aux = r.aux;
+    kind = r.kind;
+    from = r.from;
+    to = r.to;
+    thread = r.thread;
+}
 
 TraceStore::TraceStore(std::size_t capacity)
     : m_capacity(std::max(capacity, kChunkRecords * 2))
@@ -24,7 +35,9 @@ std::size_t TraceStore::append(const EventRecord* records, std::size_t count)
         if (used == 0 && (m_chunks.empty() || m_end - m_chunkBase == m_chunks.size() * kChunkRecords))
             m_chunks.push_back(std::make_unique_for_overwrite<Chunk>());
         const std::size_t n = std::min(count, kChunkRecords - used);
-        std::memcpy(&m_chunks.back()->records[used], records, n * sizeof(EventRecord));
+        StoredRecord* out = &m_chunks.back()->records[used];
+        for (std::size_t i = 0; i < n; ++i)
+            out[i].pack(records[i]);
         for (std::size_t i = 0; i < n; ++i) {
             if (records[i].kind == EventKind::RecordsDropped)
                 m_dropped += records[i].arg;

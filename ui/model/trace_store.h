@@ -5,6 +5,9 @@
 // fixed-size chunks; when the store holds more than its capacity, whole chunks are evicted from
 // the front (oldest first) and counted, so memory stays bounded and indices of kept records stay
 // valid. Drops reported by the engine (RecordsDropped) are summed as they arrive.
+//
+// Memory: 28 bytes a record. The engine's 32-byte EventRecord ends in 4 reserved bytes that are
+// always zero, so the store keeps the other 28 (packed) and at() rebuilds the record by value.
 #pragma once
 
 #include "core/event_record.h"
@@ -30,10 +33,10 @@ public:
     std::uint64_t endIndex() const { return m_end; }     // one past the newest
     std::size_t size() const { return std::size_t(m_end - m_begin); }
     bool empty() const { return m_end == m_begin; }
-    const EventRecord& at(std::uint64_t index) const
+    EventRecord at(std::uint64_t index) const
     {
         const std::uint64_t offset = index - m_chunkBase;
-        return m_chunks[std::size_t(offset / kChunkRecords)]->records[offset % kChunkRecords];
+        return m_chunks[std::size_t(offset / kChunkRecords)]->records[offset % kChunkRecords].unpack();
     }
 
     // The time of the first record ever appended (not changed by eviction): the zero of every
@@ -47,8 +50,36 @@ public:
     std::size_t memoryBytes() const { return m_chunks.size() * sizeof(Chunk); }
 
 private:
+#pragma pack(push, 4)
+    struct StoredRecord {
+        std::int64_t t_ns;
+        std::uint64_t arg;
+        std::uint32_t conn;
+        std::uint32_t aux;
+        EventKind kind;
+        ConnectionState from;
+        ConnectionState to;
+        std::uint8_t thread;
+
+        void pack(const EventRecord& r);
+        EventRecord unpack() const
+        {
+            EventRecord r;
+            r.t_ns = t_ns;
+            r.arg = arg;
+            r.conn = conn;
+            r.aux = aux;
+            r.kind = kind;
+            r.from = from;
+            r.to = to;
+            r.thread = thread;
+            return r;
+        }
+    };
+#pragma pack(pop)
+    static_assert(sizeof(StoredRecord) == 28);
     struct Chunk {
-        EventRecord records[kChunkRecords];
+        StoredRecord records[kChunkRecords];
     };
     void evictIfFull();
 

@@ -49,8 +49,8 @@ void EventTableModel::ingest(const TraceStore& store, std::uint64_t from, std::u
     const int first = rowCount();
     if (added > 0)
         beginInsertRows({}, first, first + int(added) - 1);
-    m_texts.insert(m_texts.end(), m_newTexts.begin(), m_newTexts.end());
-    m_matches.insert(m_matches.end(), m_newMatches.begin(), m_newMatches.end());
+    m_texts.append(m_newTexts);
+    m_matches.append(m_newMatches);
     m_end = scan.stop;
     if (added > 0)
         endInsertRows();
@@ -119,8 +119,8 @@ bool EventTableModel::matches(std::uint64_t index, const EventRecord& r) const
 std::uint64_t EventTableModel::rowsBefore(std::uint64_t storeIndex) const
 {
     if (m_filtered)
-        return std::uint64_t(std::lower_bound(m_matches.begin(), m_matches.end(), storeIndex) - m_matches.begin());
-    const auto texts = std::uint64_t(std::lower_bound(m_texts.begin(), m_texts.end(), storeIndex) - m_texts.begin());
+        return m_matches.lowerBound(storeIndex);
+    const std::uint64_t texts = m_texts.lowerBound(storeIndex);
     return storeIndex - m_begin - texts;
 }
 
@@ -153,7 +153,7 @@ void EventTableModel::setFilter(const EventFilter& filter)
     // Records held back for a target still arriving are taken in now: the filter changed.
     if (m_end < m_ingestedTo) {
         scanNew(m_ingestedTo, false);
-        m_texts.insert(m_texts.end(), m_newTexts.begin(), m_newTexts.end());
+        m_texts.append(m_newTexts);
         m_end = m_ingestedTo;
     }
     rebuildMatches();
@@ -222,10 +222,10 @@ int EventTableModel::rowOf(quint64 storeIndex) const
     if (storeIndex < m_begin || storeIndex >= m_end)
         return -1;
     if (m_filtered) {
-        const auto it = std::lower_bound(m_matches.begin(), m_matches.end(), storeIndex);
-        return it != m_matches.end() && *it == storeIndex ? int(it - m_matches.begin()) : -1;
+        const std::size_t at = m_matches.lowerBound(storeIndex);
+        return at < m_matches.size() && m_matches[at] == storeIndex ? int(at) : -1;
     }
-    if (std::binary_search(m_texts.begin(), m_texts.end(), storeIndex))
+    if (m_texts.contains(storeIndex))
         return -1;
     return int(rowsBefore(storeIndex));
 }

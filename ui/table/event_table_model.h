@@ -16,6 +16,7 @@
 #pragma once
 
 #include "model/event_sink.h"
+#include "model/store_index_list.h"
 #include "table/event_filter.h"
 
 #include <QAbstractTableModel>
@@ -77,9 +78,9 @@ private:
     std::uint64_t m_begin = 0; // store range covered: [m_begin, m_end)
     std::uint64_t m_end = 0;
     std::uint64_t m_ingestedTo = 0; // end of the ranges given to ingest() (m_end may lag, see above)
-    std::deque<std::uint64_t> m_texts;   // indices without a row (RequestText, hidden GUI loop records) in [m_begin, m_end)
+    StoreIndexList m_texts{m_begin};   // indices without a row (RequestText, hidden GUI loop records) in [m_begin, m_end)
     bool m_showGuiLoop = false;
-    std::deque<std::uint64_t> m_matches; // with a filter: matching row indices in [m_begin, m_end)
+    StoreIndexList m_matches{m_begin}; // with a filter: matching row indices in [m_begin, m_end)
     EventFilter m_filter;
     bool m_filtered = false;
     std::string m_needle; // lower-case UTF-8 filter text

@@ -234,7 +234,7 @@ void TimelinePainter::paintConnectionLane(QPainter& p, int lane) const
     const QFontMetrics metrics = p.fontMetrics();
     for (const auto& [rect, index] : labels) {
         const StateSpan& s = spans[index];
-        const QString caption = QStringLiteral("conn %1 \u00b7 %2").arg(s.conn).arg(palette::nameOf(s.state));
+        const QString caption = QStringLiteral("conn %1 \u00b7 %2").arg(m_model.connectionAt(lane, s.start)).arg(palette::nameOf(s.state));
         if (metrics.horizontalAdvance(caption) <= rect.width()) // a caption never spills over its span
             p.drawText(rect, Qt::AlignVCenter | Qt::AlignLeft, caption);
     }
@@ -288,7 +288,7 @@ QString TimelinePainter::laneName(const TimelineModel& model, int lane, std::int
     const auto& spans = model.laneSpans(lane);
     const std::ptrdiff_t i = TimelineModel::spanAt(spans, at);
     if (i >= 0 && spans[std::size_t(i)].state != ConnectionState::None)
-        return QStringLiteral("lane %1: conn %2").arg(lane).arg(spans[std::size_t(i)].conn);
+        return QStringLiteral("lane %1: conn %2").arg(lane).arg(model.connectionAt(lane, spans[std::size_t(i)].start));
     return QStringLiteral("lane %1").arg(lane);
 }
 

@@ -344,8 +344,9 @@ void TimelineView::click(QPoint pos)
     if (i < 0 || spans[std::size_t(i)].state == ConnectionState::None)
         return;
     const StateSpan& span = spans[std::size_t(i)];
-    emit connectionClicked(span.conn);
-    const ConnectionSummary* summary = m_model.connection(span.conn);
+    const std::uint32_t conn = m_model.connectionAt(lane, span.start);
+    emit connectionClicked(conn);
+    const ConnectionSummary* summary = m_model.connection(conn);
     if (!summary)
         return;
     if (const auto index = findTransitionRecord(m_store, *summary, span.start, span.state)) {
@@ -486,7 +487,8 @@ QString TimelineView::connectionToolTip(int lane, std::int64_t t, double x) cons
     const StateSpan& s = spans[std::size_t(i)];
     const bool last = std::size_t(i) + 1 == spans.size();
     const std::int64_t end = last ? m_model.lastTime() : spans[std::size_t(i) + 1].start;
-    QString text = QStringLiteral("lane %1: connection %2\nstate: %3").arg(lane).arg(s.conn).arg(palette::nameOf(s.state));
+    const std::uint32_t conn = m_model.connectionAt(lane, s.start);
+    QString text = QStringLiteral("lane %1: connection %2\nstate: %3").arg(lane).arg(conn).arg(palette::nameOf(s.state));
     if (s.requestFlags & kSpanCacheHit)
         text += QStringLiteral(" (file cache hit)");
     if (s.requestFlags & kSpanRejected)
@@ -495,11 +497,11 @@ QString TimelineView::connectionToolTip(int lane, std::int64_t t, double x) cons
                 .arg(relative(s.start), formatDuration(end - s.start), last ? QStringLiteral(" so far") : QString());
     const auto& disk = m_model.laneDiskSpans(lane);
     const std::ptrdiff_t d = TimelineModel::spanAt(disk, t);
-    if (d >= 0 && disk[std::size_t(d)].end > t && disk[std::size_t(d)].conn == s.conn) {
+    if (d >= 0 && disk[std::size_t(d)].end > t && m_model.connectionAt(lane, disk[std::size_t(d)].start) == conn) {
         const DiskSpan& ds = disk[std::size_t(d)];
         text += QStringLiteral("\ndisk read: worker %1, %2 bytes in %3").arg(ds.worker).arg(ds.bytes).arg(formatDuration(ds.end - ds.start));
     }
-    if (const ConnectionSummary* summary = m_model.connection(s.conn)) {
+    if (const ConnectionSummary* summary = m_model.connection(conn)) {
         if (const auto index = findTransitionRecord(m_store, *summary, s.start, s.state)) {
             const QString facts = describe(requestFacts(m_store, *summary, *index, s.state));
             if (!facts.isEmpty())
