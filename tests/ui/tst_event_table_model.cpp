@@ -33,6 +33,7 @@ private slots:
     void evictionWithAFilter();
     void clearedEmptiesAndRestarts();
     void panelSelectionSync();
+    void storeIndexListAcrossTheWrap();
 };
 
 namespace {
@@ -319,6 +320,28 @@ void TestEventTableModel::panelSelectionSync()
     panel.view()->selectionModel()->setCurrentIndex(panel.model()->index(0, 0), QItemSelectionModel::ClearAndSelect);
     QCOMPARE(selected.count(), 1);
     QCOMPARE(selected.at(0).at(0).value<quint64>(), quint64(0));
+}
+
+// The table's row lists keep 32 bits of each store index: indices past 2^32 (a long session)
+// come back whole, and sorted lookups work across the wrap.
+void TestEventTableModel::storeIndexListAcrossTheWrap()
+{
+    std::uint64_t base = (std::uint64_t(1) << 32) - 3;
+    StoreIndexList list(base);
+    const std::vector<std::uint64_t> indices{base, base + 2, base + 3, base + 4, base + 10};
+    list.append(indices);
+    QCOMPARE(list.size(), indices.size());
+    for (std::size_t i = 0; i < indices.size(); ++i)
+        QCOMPARE(list[i], indices[i]);
+    QCOMPARE(list.lowerBound(base + 1), std::size_t(1));
+    QCOMPARE(list.lowerBound(base + 3), std::size_t(2));
+    QCOMPARE(list.lowerBound(base + 11), std::size_t(5));
+    QVERIFY(list.contains(base + 4));
+    QVERIFY(!list.contains(base + 5));
+    list.pop_front();
+    base += 2; // the owner's oldest index moves on
+    QCOMPARE(list.front(), base);
+    QCOMPARE(list[3], base + 8);
 }
 
 QTEST_MAIN(TestEventTableModel)

@@ -24,6 +24,10 @@ private slots:
     void loopAndGuiLanes();
     void spanAtFindsTheCoveringSpan();
     void evictionDropsOldSpans();
+    void lanesKnowTheirTenants();
+    void summariesLeaveWithTheirRecords();
+    void connectionIdsMayJump();
+    void storeKeepsEveryFieldButReserved();
 };
 
 namespace {
@@ -189,6 +193,94 @@ void TestTimelineModel::evictionDropsOldSpans()
     QVERIFY(model.laneSpans(0).size() < before);
     QVERIFY(model.laneSpans(0).front().start <= model.firstTime());
     QVERIFY(model.laneSpans(0)[1].start > model.firstTime());
+}
+
+// Spans carry no connection id: a lane's tenants say whose a span is.
+void TestTimelineModel::lanesKnowTheirTenants()
+{
+    TraceStore store;
+    TimelineModel model;
+    feed(store, model, request(1, 100));
+    feed(store, model, request(2, 200));
+    QCOMPARE(model.connectionLaneCount(), 1);
+    QCOMPARE(model.connectionAt(0, 99), 0u);
+    QCOMPARE(model.connectionAt(0, 100), 1u);
+    QCOMPARE(model.connectionAt(0, 109), 1u); // its closing span
+    QCOMPARE(model.connectionAt(0, 150), 1u); // the free lane after it
+    QCOMPARE(model.connectionAt(0, 200), 2u);
+    QCOMPARE(model.connectionAt(0, 1'000'000), 2u);
+    QCOMPARE(model.connectionAt(1, 200), 0u);
+    QCOMPARE(model.connectionAt(-1, 200), 0u);
+}
+
+// A closed connection's summary goes when its last record leaves the store; an open one whose
+// first records have gone stays (its lane still shows it).
+void TestTimelineModel::summariesLeaveWithTheirRecords()
+{
+    TraceStore store(2 * TraceStore::kChunkRecords);
+    TimelineModel model;
+    feed(store, model, {rec(10, EventKind::ConnectionAccepted, 1, S::None, S::Accepted)}); // stays open
+    std::uint32_t conn = 2;
+    while (store.evicted() == 0) {
+        feed(store, model, request(conn, std::int64_t(conn) * 100));
+        ++conn;
+    }
+    model.evicted(store);
+    QVERIFY(model.connection(1) != nullptr);
+    QCOMPARE(model.connection(1)->closed, std::int64_t(-1));
+    QVERIFY(model.connection(2) == nullptr);
+    QVERIFY(model.connection(conn - 1) != nullptr);
+    QCOMPARE(model.connection(conn - 1)->id, conn - 1);
+    // The open connection carries on normally.
+    feed(store, model, {rec(std::int64_t(conn) * 100, EventKind::ConnectionClosed, 1, S::Accepted, S::Closed)});
+    QVERIFY(model.connection(1)->closed > 0);
+    QCOMPARE(model.openConnections(), std::size_t(0));
+}
+
+// Summaries are kept densely by id; ids far apart (or going back) are still found.
+void TestTimelineModel::connectionIdsMayJump()
+{
+    TraceStore store;
+    TimelineModel model;
+    feed(store, model, request(5, 100));
+    feed(store, model, request(9'000'000, 200));
+    feed(store, model, request(9'000'002, 300));
+    feed(store, model, request(3, 400));
+    for (const std::uint32_t id : {5u, 9'000'000u, 9'000'002u, 3u}) {
+        QVERIFY2(model.connection(id) != nullptr, qPrintable(QString::number(id)));
+        QCOMPARE(model.connection(id)->id, id);
+        QCOMPARE(model.connection(id)->requests, 1u);
+    }
+    QVERIFY(model.connection(9'000'001) == nullptr);
+    QVERIFY(model.connection(4) == nullptr);
+}
+
+// The store keeps 28 of the record's 32 bytes: everything but the reserved field, text included.
+void TestTimelineModel::storeKeepsEveryFieldButReserved()
+{
+    TraceStore store;
+    EventRecord r;
+    r.t_ns = -123456789012345;
+    r.arg = UINT64_MAX - 7;
+    r.conn = 0xdeadbeef;
+    r.aux = 0xfeedf00d;
+    r.kind = EventKind::DiskReadDone;
+    r.from = S::FetchingFile;
+    r.to = S::WritingHeaders;
+    r.thread = 200;
+    const EventRecord text = makeTextRecord(9, "/sixteen-bytes!!", true);
+    const EventRecord both[] = {r, text};
+    store.append(both, 2);
+    const EventRecord back = store.at(0);
+    QCOMPARE(back.t_ns, r.t_ns);
+    QCOMPARE(back.arg, r.arg);
+    QCOMPARE(back.conn, r.conn);
+    QCOMPARE(back.aux, r.aux);
+    QCOMPARE(back.kind, r.kind);
+    QCOMPARE(back.from, r.from);
+    QCOMPARE(back.to, r.to);
+    QCOMPARE(back.thread, r.thread);
+    QCOMPARE(textOf(store.at(1)), std::string_view("/sixteen-bytes!!"));
 }
 
 QTEST_MAIN(TestTimelineModel)
