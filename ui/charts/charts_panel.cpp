@@ -58,9 +58,9 @@ ChartsPanel::ChartsPanel(const StatsModel& model, QWidget* parent)
     m_connectionsSeries = new QLineSeries(m_connections.chart);
     m_loop = makeTimeChart(tr("Loop utilisation"), tr("%"));
     m_engineSeries = new QLineSeries(m_loop.chart);
-    m_engineSeries->setName(tr("engine loop"));
+    m_engineSeries->setName(tr("engine")); // short: the legend shares a narrow chart
     m_guiSeries = new QLineSeries(m_loop.chart);
-    m_guiSeries->setName(tr("GUI loop"));
+    m_guiSeries->setName(tr("GUI"));
     const std::pair<TimeChart*, QLineSeries*> series[] = {{&m_requests, m_requestsSeries},
                                                          {&m_connections, m_connectionsSeries},
                                                          {&m_loop, m_engineSeries},
@@ -79,7 +79,8 @@ ChartsPanel::ChartsPanel(const StatsModel& model, QWidget* parent)
     grid->addWidget(viewOf(m_requests.chart), 0, 0);
     grid->addWidget(viewOf(m_connections.chart), 0, 1);
     grid->addWidget(viewOf(m_loop.chart), 1, 0);
-    grid->addWidget(viewOf(m_latency), 1, 1);
+    m_latencyView = viewOf(m_latency);
+    grid->addWidget(m_latencyView, 1, 1);
 
     m_throttle.setSingleShot(true);
     connect(&m_throttle, &QTimer::timeout, this, &ChartsPanel::refresh);
@@ -120,10 +121,12 @@ void ChartsPanel::buildLatencyChart()
     m_latency->setAnimationOptions(QChart::NoAnimation);
     m_latency->legend()->hide();
     m_latencyX = new QLogValueAxis(m_latency);
-    m_latencyX->setBase(100); // labels 1, 100, 10^4, 10^6 µs: readable in a small chart
-    m_latencyX->setRange(1, 1e7); // µs: 1 µs .. 10 s
+    // Milliseconds on a base-1000 axis: three short labels (0.001, 1, 1000) fit the narrow dock.
+    m_latencyX->setBase(1000);
+    m_latencyX->setRange(1e-3, 1e4); // 1 µs .. 10 s
     m_latencyX->setLabelFormat(QStringLiteral("%g"));
-    m_latencyX->setTitleText(tr("latency (µs)"));
+    m_latencyX->setMinorTickCount(2);
+    m_latencyX->setTitleText(tr("latency (ms)"));
     m_latencyY = new QValueAxis(m_latency);
     m_latencyY->setTitleText(tr("requests"));
     m_latencyY->setLabelFormat(QStringLiteral("%.0f"));
@@ -225,8 +228,8 @@ void ChartsPanel::refreshLatency()
     QList<QPointF> outline;
     double maxCount = 0;
     for (const LatencyBin& bin : m_model.latencyHistogram(10)) {
-        outline.append({double(bin.lowNs) / 1e3, double(bin.count)});
-        outline.append({double(bin.highNs) / 1e3, double(bin.count)});
+        outline.append({double(bin.lowNs) / 1e6, double(bin.count)});
+        outline.append({double(bin.highNs) / 1e6, double(bin.count)});
         maxCount = std::max(maxCount, double(bin.count));
     }
     m_histogramLine->replace(outline);
@@ -235,7 +238,7 @@ void ChartsPanel::refreshLatency()
     const LatencyPercentiles recent = m_model.latencyRecent();
     const std::int64_t values[3] = {all.p50, all.p90, all.p99};
     for (int i = 0; i < 3; ++i) {
-        const double x = std::clamp(double(values[i]) / 1e3, 1.0, 1e7);
+        const double x = std::clamp(double(values[i]) / 1e6, 1e-3, 1e4);
         m_percentileLines[i]->replace(all.count > 0 ? QList<QPointF>{{x, 0}, {x, niceMax(maxCount)}} : QList<QPointF>{});
     }
     if (all.count == 0) {
@@ -247,11 +250,15 @@ void ChartsPanel::refreshLatency()
     QString title = tr("Latency (%1 requests)<br>p50 %2 · p90 %3<br>p99 %4")
                         .arg(all.count)
                         .arg(latencyText(all.p50), latencyText(all.p90), latencyText(all.p99));
+    // The recent window's p99 is what moves during a demo; its p50 and p90 are in the tooltip.
     if (recent.count > 0)
-        title += tr("<br>last %1 s: p50 %2 · p99 %3")
-                     .arg(double(m_model.recentWindowNs()) / 1e9)
-                     .arg(latencyText(recent.p50), latencyText(recent.p99));
+        title += tr("<br>last %1 s: p99 %2").arg(double(m_model.recentWindowNs()) / 1e9).arg(latencyText(recent.p99));
     m_latency->setTitle(title);
+    m_latencyView->setToolTip(recent.count == 0 ? QString()
+                              : tr("Last %1 s: %2 requests, p50 %3, p90 %4, p99 %5")
+                                    .arg(double(m_model.recentWindowNs()) / 1e9)
+                                    .arg(recent.count)
+                                    .arg(latencyText(recent.p50), latencyText(recent.p90), latencyText(recent.p99)));
 }
 
 } // namespace loopscope

@@ -55,6 +55,7 @@ private:
     };
     TimeChart makeTimeChart(const QString& title, const QString& yTitle);
     QChartView* viewOf(QChart* chart);
+    QChartView* m_latencyView = nullptr;
     void buildLatencyChart();
     void scheduleRefresh();
     void refreshTimeCharts();
