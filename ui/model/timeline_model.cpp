@@ -103,6 +103,7 @@ void TimelineModel::onConnectionRecord(const EventRecord& r, std::uint64_t index
         span.requestFlags = kSpanRejected;
     if (r.to == ConnectionState::Closed) {
         s.closed = r.t_ns;
+        ++m_closedTotal;
         span.state = ConnectionState::None; // the lane is free from here on
         l.spans.push_back(span);
         releaseLane(r.conn, r.t_ns);
@@ -233,6 +234,28 @@ std::uint32_t TimelineModel::connectionAt(int lane, std::int64_t t) const
     const auto after = std::upper_bound(tenants.begin(), tenants.end(), t,
                                         [](std::int64_t time, const LaneTenant& x) { return time < x.since; });
     return after == tenants.begin() ? 0 : std::prev(after)->conn;
+}
+
+ConnectionState TimelineModel::stateAt(int lane, std::int64_t t) const
+{
+    if (lane < 0 || lane >= int(m_lanes.size()))
+        return ConnectionState::None;
+    const std::deque<StateSpan>& spans = m_lanes[std::size_t(lane)].spans;
+    const std::ptrdiff_t i = spanAt(spans, t);
+    return i < 0 ? ConnectionState::None : spans[std::size_t(i)].state;
+}
+
+std::array<std::uint64_t, 8> TimelineModel::stateCounts(std::int64_t t) const
+{
+    std::array<std::uint64_t, 8> counts{};
+    for (int lane = 0; lane < int(m_lanes.size()); ++lane) {
+        const auto state = std::size_t(stateAt(lane, t));
+        if (state < counts.size())
+            ++counts[state];
+    }
+    counts[std::size_t(ConnectionState::None)] = 0;
+    counts[std::size_t(ConnectionState::Closed)] = m_closedTotal;
+    return counts;
 }
 
 // Summaries of connections whose last record has left the store go too. An open connection at

@@ -20,6 +20,7 @@
 #include "core/event_record.h"
 #include "model/event_sink.h"
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <queue>
@@ -111,6 +112,12 @@ public:
     const std::deque<DiskSpan>& laneDiskSpans(int lane) const { return m_lanes[std::size_t(lane)].disk; }
     // The connection on `lane` at time t (the tenant that took it last at or before t), or 0.
     std::uint32_t connectionAt(int lane, std::int64_t t) const;
+    // The state of the connection on `lane` at time t (None: the lane is free).
+    ConnectionState stateAt(int lane, std::int64_t t) const;
+    // How many connections are in each state at time t (indexed by ConnectionState; a lane
+    // holds one connection at a time, so this counts lanes). Closed counts closes up to now.
+    std::array<std::uint64_t, 8> stateCounts(std::int64_t t) const;
+    std::uint64_t connectionsClosed() const { return m_closedTotal; }
     const std::deque<LoopSpan>& engineLoop() const { return m_loop; }
     const std::deque<GuiSpan>& guiLoop() const { return m_gui; }
     const std::deque<Marker>& markers() const { return m_markers; }
@@ -158,6 +165,7 @@ private:
     std::deque<Marker> m_markers;
     std::int64_t m_firstTime = 0;
     std::int64_t m_lastTime = 0;
+    std::uint64_t m_closedTotal = 0;
 };
 
 template <typename Span>

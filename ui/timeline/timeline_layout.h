@@ -1,12 +1,16 @@
 // TimelineLayout: where each part of the timeline sits in the widget (private to ui/timeline).
 //
 // Contract: rows are numbered top to bottom: row 0 is the engine loop, row 1 the GUI loop, and
-// row 2 + k is connection lane k. The two loop rows are pinned under the axis; connection rows
-// scroll vertically by `scrollY` pixels. The time area starts at x = kHeaderWidth and is
+// row 2 + k is slot k of the connection area. Slot k shows connection lane k, unless a lane
+// filter is set (`shownLanes`, sorted): then slot k shows shownLanes[k]. The two loop rows are
+// pinned under the axis; connection rows scroll vertically by `scrollY` pixels. The time area starts at x = kHeaderWidth and is
 // `timeWidth` pixels wide (the TimeScale's width). Pure arithmetic, no painting.
 #pragma once
 
 #include <QRect>
+
+#include <algorithm>
+#include <vector>
 
 namespace loopscope {
 
@@ -23,12 +27,24 @@ struct TimelineLayout {
     int laneHeight = 18;    // connection lanes
     int scrollY = 0;        // connection-lane pixels scrolled off the top
     int connectionLanes = 0;
+    const std::vector<int>* shownLanes = nullptr; // the lane filter's lanes, or nullptr: all
+
+    int slotCount() const { return shownLanes ? int(shownLanes->size()) : connectionLanes; }
+    int laneAtSlot(int slot) const { return shownLanes ? (*shownLanes)[std::size_t(slot)] : slot; }
+    // The slot showing `lane`, or -1 when the filter hides it.
+    int slotOfLane(int lane) const
+    {
+        if (!shownLanes)
+            return lane;
+        const auto at = std::lower_bound(shownLanes->begin(), shownLanes->end(), lane);
+        return at != shownLanes->end() && *at == lane ? int(at - shownLanes->begin()) : -1;
+    }
 
     int timeLeft() const { return kHeaderWidth; }
     int timeWidth() const { return width > kHeaderWidth ? width - kHeaderWidth : 1; }
     int connectionTop() const { return kAxisHeight + 2 * kLoopLaneHeight; }
     int connectionViewHeight() const { return height > connectionTop() ? height - connectionTop() : 0; }
-    int contentHeight() const { return connectionLanes * laneHeight; }
+    int contentHeight() const { return slotCount() * laneHeight; }
     int maxScroll() const
     {
         const int extra = contentHeight() - connectionViewHeight();
@@ -41,8 +57,8 @@ struct TimelineLayout {
     {
         if (row < kFirstConnectionRow)
             return {timeLeft(), kAxisHeight + row * kLoopLaneHeight, timeWidth(), kLoopLaneHeight};
-        const int lane = row - kFirstConnectionRow;
-        return {timeLeft(), connectionTop() + lane * laneHeight - scrollY, timeWidth(), laneHeight};
+        const int slot = row - kFirstConnectionRow;
+        return {timeLeft(), connectionTop() + slot * laneHeight - scrollY, timeWidth(), laneHeight};
     }
     QRect headerRect(int row) const
     {
@@ -56,15 +72,15 @@ struct TimelineLayout {
             return -1;
         if (y < connectionTop())
             return (y - kAxisHeight) / kLoopLaneHeight;
-        const int lane = (y - connectionTop() + scrollY) / laneHeight;
-        return lane < connectionLanes ? kFirstConnectionRow + lane : -1;
+        const int slot = (y - connectionTop() + scrollY) / laneHeight;
+        return slot < slotCount() ? kFirstConnectionRow + slot : -1;
     }
-    // Visible connection lanes: [firstVisibleLane, endVisibleLane).
-    int firstVisibleLane() const { return scrollY / laneHeight; }
-    int endVisibleLane() const
+    // Visible connection slots: [firstVisibleSlot, endVisibleSlot).
+    int firstVisibleSlot() const { return scrollY / laneHeight; }
+    int endVisibleSlot() const
     {
         const int end = (scrollY + connectionViewHeight() + laneHeight - 1) / laneHeight;
-        return end < connectionLanes ? end : connectionLanes;
+        return std::min(end, slotCount());
     }
 };
 

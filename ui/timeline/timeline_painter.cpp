@@ -69,8 +69,8 @@ void TimelinePainter::paint(QPainter& p) const
     paintGuiLane(p);
     p.setClipRect(QRect(m_layout.timeLeft(), m_layout.connectionTop(), m_layout.timeWidth(),
                         m_layout.connectionViewHeight()));
-    for (int lane = m_layout.firstVisibleLane(); lane < m_layout.endVisibleLane(); ++lane)
-        paintConnectionLane(p, lane);
+    for (int slot = m_layout.firstVisibleSlot(); slot < m_layout.endVisibleSlot(); ++slot)
+        paintConnectionLane(p, m_layout.laneAtSlot(slot), slot);
     p.setClipRect(QRect(m_layout.timeLeft(), TimelineLayout::kAxisHeight, m_layout.timeWidth(),
                         m_layout.height - TimelineLayout::kAxisHeight));
     paintMarkers(p);
@@ -85,9 +85,9 @@ void TimelinePainter::paintBackground(QPainter& p) const
     p.fillRect(QRect(0, 0, m_layout.width, m_layout.height), QColor::fromRgb(palette::kBackground));
     const QColor stripe = QColor::fromRgb(palette::kLaneStripe);
     p.fillRect(m_layout.rowRect(TimelineLayout::kGuiRow), stripe);
-    for (int lane = m_layout.firstVisibleLane(); lane < m_layout.endVisibleLane(); ++lane) {
-        if (lane % 2 == 1)
-            p.fillRect(m_layout.rowRect(TimelineLayout::kFirstConnectionRow + lane), stripe);
+    for (int slot = m_layout.firstVisibleSlot(); slot < m_layout.endVisibleSlot(); ++slot) {
+        if (slot % 2 == 1)
+            p.fillRect(m_layout.rowRect(TimelineLayout::kFirstConnectionRow + slot), stripe);
     }
 }
 
@@ -197,12 +197,12 @@ void TimelinePainter::drawLine(QPainter& p, int top, int height) const
     p.drawImage(QPoint(m_layout.timeLeft(), top), m_line, QRect(0, 0, m_line.width(), height));
 }
 
-void TimelinePainter::paintConnectionLane(QPainter& p, int lane) const
+void TimelinePainter::paintConnectionLane(QPainter& p, int lane, int slot) const
 {
     const auto& spans = m_model.laneSpans(lane);
-    const QRect row = m_layout.rowRect(TimelineLayout::kFirstConnectionRow + lane).adjusted(0, 1, 0, -1);
+    const QRect row = m_layout.rowRect(TimelineLayout::kFirstConnectionRow + slot).adjusted(0, 1, 0, -1);
     const lod::UntilNextAccess<StateSpan, decltype(&lod::keyOf)> access{spans, m_model.lastTime(), &lod::keyOf};
-    QRgb* line = beginLine(lane % 2 == 1 ? palette::kLaneStripe : palette::kBackground);
+    QRgb* line = beginLine(slot % 2 == 1 ? palette::kLaneStripe : palette::kBackground);
     const int columns = m_line.width();
     std::vector<std::pair<int, int>> rejected;
     std::vector<std::pair<QRect, std::size_t>> labels; // wide spans worth a caption, bounded by width
@@ -260,23 +260,24 @@ void TimelinePainter::paintMarkers(QPainter& p) const
 {
     const auto& markers = m_model.markers();
     const std::int64_t end = m_scale.endNs();
-    const int firstLane = m_layout.firstVisibleLane();
-    const int endLane = m_layout.endVisibleLane();
+    const int firstSlot = m_layout.firstVisibleSlot();
+    const int endSlot = m_layout.endVisibleSlot();
     // One glyph per row and pixel column: thousands of timeouts in one column read as one.
-    std::vector<int> lastColumn(std::size_t(std::max(0, endLane - firstLane)) + 1, -1);
+    std::vector<int> lastColumn(std::size_t(std::max(0, endSlot - firstSlot)) + 1, -1);
     p.save();
     p.setRenderHint(QPainter::Antialiasing, true);
     for (std::size_t i = firstMarkerFrom(markers, m_scale.startNs); i < markers.size() && markers[i].t <= end; ++i) {
         const Marker& m = markers[i];
         const bool onLoop = m.lane < 0;
-        if (!onLoop && (m.lane < firstLane || m.lane >= endLane))
+        const int slot = onLoop ? -1 : m_layout.slotOfLane(m.lane);
+        if (!onLoop && (slot < firstSlot || slot >= endSlot))
             continue;
         const int column = int(m_scale.mapTimeToX(m.t));
-        int& last = lastColumn[onLoop ? 0 : std::size_t(m.lane - firstLane + 1)];
+        int& last = lastColumn[onLoop ? 0 : std::size_t(slot - firstSlot + 1)];
         if (column == last)
             continue;
         last = column;
-        const QRect row = m_layout.rowRect(onLoop ? TimelineLayout::kEngineRow : TimelineLayout::kFirstConnectionRow + m.lane);
+        const QRect row = m_layout.rowRect(onLoop ? TimelineLayout::kEngineRow : TimelineLayout::kFirstConnectionRow + slot);
         const double r = std::min<double>(kMarkerSize / 2.0, row.height() / 3.0);
         drawMarkerGlyph(p, m.kind, QPointF(m_layout.timeLeft() + column + 0.5, row.center().y() + 0.5), r);
     }
@@ -305,9 +306,9 @@ void TimelinePainter::paintHeaders(QPainter& p) const
     p.setClipRect(QRect(0, m_layout.connectionTop(), TimelineLayout::kHeaderWidth, m_layout.connectionViewHeight()));
     const bool roomForText = m_layout.laneHeight >= 10;
     const std::int64_t at = std::min(m_scale.endNs(), m_model.lastTime());
-    for (int lane = m_layout.firstVisibleLane(); roomForText && lane < m_layout.endVisibleLane(); ++lane)
-        p.drawText(m_layout.headerRect(TimelineLayout::kFirstConnectionRow + lane) - text, Qt::AlignVCenter,
-                   laneName(m_model, lane, at));
+    for (int slot = m_layout.firstVisibleSlot(); roomForText && slot < m_layout.endVisibleSlot(); ++slot)
+        p.drawText(m_layout.headerRect(TimelineLayout::kFirstConnectionRow + slot) - text, Qt::AlignVCenter,
+                   laneName(m_model, m_layout.laneAtSlot(slot), at));
     p.restore();
     p.setPen(QColor::fromRgb(palette::kGrid));
     p.drawLine(0, m_layout.connectionTop() - 1, m_layout.width, m_layout.connectionTop() - 1);
@@ -331,6 +332,24 @@ void TimelinePainter::paintOverlay(QPainter& p) const
         p.drawRect(row.adjusted(0, 0, -1, -1));
         p.fillRect(QRect(x - 1, row.top(), 3, row.height()), QColor::fromRgb(palette::kHighlight));
     }
+    if (!m_overlay.laneFilter.isEmpty())
+        paintLaneFilterNote(p);
+}
+
+// A lane filter hides lanes: say so where the lanes are, so an empty area is not a mystery.
+void TimelinePainter::paintLaneFilterNote(QPainter& p) const
+{
+    const int shown = m_layout.slotCount();
+    const QString note = shown == 0
+        ? QStringLiteral("no connection is \u201c%1\u201d here \u2014 click the state again to show every lane").arg(m_overlay.laneFilter)
+        : QStringLiteral("only the %1 lane%2 \u201c%3\u201d here").arg(shown).arg(shown == 1 ? "" : "s").arg(m_overlay.laneFilter);
+    const QFontMetrics metrics = p.fontMetrics();
+    const int w = metrics.horizontalAdvance(note) + 12;
+    const QRect box(m_layout.timeLeft() + m_layout.timeWidth() - w - 4, m_layout.connectionTop() + 4, w, metrics.height() + 6);
+    p.fillRect(box, QColor(255, 255, 255, 230));
+    p.setPen(QColor::fromRgb(palette::kText));
+    p.drawRect(box.adjusted(0, 0, -1, -1));
+    p.drawText(box, Qt::AlignCenter, note);
 }
 
 } // namespace loopscope

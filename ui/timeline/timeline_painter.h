@@ -31,6 +31,7 @@ struct TimelineOverlay {
     std::int64_t selectionEnd = 0;
     int highlightRow = -1;          // the selected event's row, or -1
     std::int64_t highlightTime = 0;
+    QString laneFilter; // the lane filter's state name, empty when every lane shows
 };
 
 class TimelinePainter {
@@ -45,11 +46,12 @@ public:
 
 private:
     void paintBackground(QPainter& p) const;
+    void paintLaneFilterNote(QPainter& p) const;
     void paintGrid(QPainter& p, std::int64_t step) const;
     void paintAxis(QPainter& p, std::int64_t step) const;
     void paintEngineLane(QPainter& p) const;
     void paintGuiLane(QPainter& p) const;
-    void paintConnectionLane(QPainter& p, int lane) const;
+    void paintConnectionLane(QPainter& p, int lane, int slot) const;
     bool paintDiskSpans(QRgb* line, int lane) const;
     QRgb* beginLine(QRgb background) const;
     void drawLine(QPainter& p, int top, int height) const;

@@ -86,7 +86,7 @@ void TimelineView::setLaneHeight(int pixels)
     if (clamped == m_layout.laneHeight)
         return;
     // Keep the lane at the top of the view at the top.
-    const int topLane = m_layout.firstVisibleLane();
+    const int topLane = m_layout.firstVisibleSlot();
     m_layout.laneHeight = clamped;
     syncScrollBar();
     setVerticalScroll(topLane * clamped);
@@ -197,8 +197,10 @@ int TimelineView::rowOfRecord(std::uint64_t index) const
     if (isGuiRecord(r))
         return TimelineLayout::kGuiRow;
     if (r.conn != 0) {
-        if (const ConnectionSummary* c = m_model.connection(r.conn); c && c->lane >= 0)
-            return TimelineLayout::kFirstConnectionRow + c->lane;
+        if (const ConnectionSummary* c = m_model.connection(r.conn); c && c->lane >= 0) {
+            const int slot = m_layout.slotOfLane(c->lane);
+            return slot < 0 ? -1 : TimelineLayout::kFirstConnectionRow + slot; // -1: filtered out
+        }
     }
     return TimelineLayout::kEngineRow;
 }
@@ -234,9 +236,38 @@ void TimelineView::updateGeometryState()
     syncScrollBar();
 }
 
-void TimelineView::syncScrollBar()
+// The lanes whose connection is in the filter's state at the right edge of the view (now, when
+// following live data).
+void TimelineView::updateShownLanes()
 {
     m_layout.connectionLanes = m_model.connectionLaneCount();
+    if (!m_stateFilter) {
+        m_layout.shownLanes = nullptr;
+        return;
+    }
+    m_shownLanes.clear();
+    const std::int64_t at = std::min(m_scale.endNs(), m_model.lastTime());
+    for (int lane = 0; lane < m_layout.connectionLanes; ++lane)
+        if (m_model.stateAt(lane, at) == *m_stateFilter)
+            m_shownLanes.push_back(lane);
+    m_layout.shownLanes = &m_shownLanes;
+}
+
+void TimelineView::setStateFilter(std::optional<ConnectionState> state)
+{
+    if (state == m_stateFilter)
+        return;
+    m_stateFilter = state;
+    m_overlay.laneFilter = state ? palette::nameOf(*state) : QString();
+    syncScrollBar();
+    setVerticalScroll(0);
+    emit stateFilterChanged();
+    update();
+}
+
+void TimelineView::syncScrollBar()
+{
+    updateShownLanes();
     const QSignalBlocker block(m_scrollBar);
     m_scrollBar->setRange(0, m_layout.maxScroll());
     m_scrollBar->setPageStep(std::max(1, m_layout.connectionViewHeight()));
@@ -254,7 +285,7 @@ void TimelineView::resizeEvent(QResizeEvent* e)
 void TimelineView::paintEvent(QPaintEvent*)
 {
     const std::int64_t started = monotonicNs();
-    m_layout.connectionLanes = m_model.connectionLaneCount();
+    updateShownLanes();
     {
         QPainter p(this);
         TimelinePainter(m_model, m_store, m_scale, m_layout, m_overlay).paint(p);
@@ -338,7 +369,7 @@ void TimelineView::click(QPoint pos)
     const int row = m_layout.rowAt(pos.y());
     if (row < TimelineLayout::kFirstConnectionRow || pos.x() < m_layout.timeLeft())
         return;
-    const int lane = row - TimelineLayout::kFirstConnectionRow;
+    const int lane = m_layout.laneAtSlot(row - TimelineLayout::kFirstConnectionRow);
     const auto& spans = m_model.laneSpans(lane);
     const std::ptrdiff_t i = TimelineModel::spanAt(spans, timeAtX(pos.x()));
     if (i < 0 || spans[std::size_t(i)].state == ConnectionState::None)
@@ -413,7 +444,7 @@ QString TimelineView::toolTipAt(QPoint pos) const
     }
     if (row == TimelineLayout::kGuiRow)
         return guiToolTip(t);
-    const int lane = row - TimelineLayout::kFirstConnectionRow;
+    const int lane = m_layout.laneAtSlot(row - TimelineLayout::kFirstConnectionRow);
     const QString marker = markerToolTip(lane, pos.x());
     return marker.isEmpty() ? connectionToolTip(lane, t, pos.x()) : marker;
 }

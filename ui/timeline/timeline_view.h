@@ -15,6 +15,7 @@
 // Keys: see shortcuts().
 #pragma once
 
+#include "core/event_record.h"
 #include "timeline/time_scale.h"
 #include "timeline/timeline_layout.h"
 #include "timeline/timeline_painter.h"
@@ -28,6 +29,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <vector>
 
 class QScrollBar;
 
@@ -66,6 +68,12 @@ public:
     {
         return {m_overlay.selectionStart, m_overlay.selectionEnd};
     }
+    // Lane filter: only lanes whose connection is in `state` at the view's right edge (now, when
+    // following live data) show; nullopt shows every lane.
+    void setStateFilter(std::optional<ConnectionState> state);
+    std::optional<ConnectionState> stateFilter() const { return m_stateFilter; }
+    int shownLaneCount() const { return m_layout.slotCount(); }
+
     // The highlighted event (selectEvent or a click), if any.
     std::optional<std::uint64_t> highlightedEvent() const { return m_highlightIndex; }
 
@@ -94,6 +102,7 @@ signals:
     void connectionClicked(quint32 conn);
     void eventSelected(quint64 storeIndex);
     void followLiveChanged(bool on);
+    void stateFilterChanged();
 
 protected:
     bool event(QEvent* e) override;
@@ -107,6 +116,7 @@ protected:
 
 private:
     void updateGeometryState();
+    void updateShownLanes();
     void syncScrollBar();
     void zoomAt(double timeX, double factor);
     void panBy(double dx);
@@ -128,6 +138,8 @@ private:
     QScrollBar* m_scrollBar = nullptr;
     WorkRecorder m_workRecorder;
     std::optional<std::uint64_t> m_highlightIndex;
+    std::optional<ConnectionState> m_stateFilter;
+    std::vector<int> m_shownLanes;
     // Live repaints are paced by the last paint's cost (see refresh()).
     QTimer m_repaintTimer;
     std::int64_t m_lastPaintEndNs = 0;

@@ -20,6 +20,7 @@
 #include <QCloseEvent>
 #include <QDesktopServices>
 #include <QDockWidget>
+#include "diagram/state_diagram.h"
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -152,6 +153,15 @@ void MainWindow::buildDocks()
     chartsDock->setWidget(m_charts);
     addDockWidget(Qt::RightDockWidgetArea, chartsDock);
 
+    m_diagram = new StateDiagram(this);
+    auto* diagramDock = new QDockWidget(tr("State machine"), this);
+    diagramDock->setObjectName(QStringLiteral("stateMachineDock"));
+    diagramDock->setWidget(m_diagram);
+    addDockWidget(Qt::RightDockWidgetArea, diagramDock);
+    tabifyDockWidget(chartsDock, diagramDock);
+    chartsDock->raise();
+    m_docks = {tableDock, chartsDock, diagramDock};
+
     m_rate = new QLabel(this);
     m_stored = new QLabel(this);
     m_dropped = new QLabel(this);
@@ -187,6 +197,11 @@ void MainWindow::buildMenus()
     connect(m_followAction, &QAction::toggled, m_timeline, &TimelineView::setFollowLive);
     connect(m_timeline, &TimelineView::followLiveChanged, m_followAction, &QAction::setChecked);
     view->addAction(tr("Zoom to &fit"), m_timeline, &TimelineView::fitAll);
+    QAction* showAll = view->addAction(tr("Show &all lanes"), this, [this] { filterLanes(std::nullopt); });
+    showAll->setToolTip(tr("Clear the lane filter set by clicking a state in the state machine"));
+    view->addSeparator();
+    for (QDockWidget* dock : m_docks)
+        view->addAction(dock->toggleViewAction());
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&Keyboard and mouse"), this, &MainWindow::showShortcuts);
@@ -235,9 +250,27 @@ void MainWindow::wirePipeline()
         m_inspector->showConnection(*m_store, *m_timelineModel, conn);
     });
 
+    connect(m_diagram, &StateDiagram::stateClicked, this, &MainWindow::filterLanes);
+
     auto* status = new QTimer(this);
     connect(status, &QTimer::timeout, this, &MainWindow::showStatus);
+    connect(status, &QTimer::timeout, this, &MainWindow::updateDiagram);
     status->start(250);
+}
+
+// The diagram counts connections at the timeline's right edge: now while following live, the
+// moment looked at while paused, so it always describes what the lanes show.
+void MainWindow::updateDiagram()
+{
+    const std::int64_t last = m_timelineModel->lastTime();
+    const std::int64_t at = m_timeline->followLive() ? last : std::min(m_timeline->scale().endNs(), last);
+    m_diagram->setCounts(m_timelineModel->stateCounts(at));
+}
+
+void MainWindow::filterLanes(std::optional<ConnectionState> state)
+{
+    m_diagram->setSelectedState(state);
+    m_timeline->setStateFilter(state);
 }
 
 void MainWindow::recordGuiWork(GuiWorkKind kind, std::int64_t startNs, std::int64_t durationNs)

@@ -1,6 +1,6 @@
 // MainWindow: what users come for. A toolbar to start and stop the server (port, bind address,
 // document root, the URL to open), the live timeline in the centre, the event table and the
-// charts in docks, and a status bar with the recording's health (events/s, stored, evicted,
+// charts and the live state machine in docks, and a status bar with the recording's health (events/s, stored, evicted,
 // dropped). It owns the whole pipeline: engine -> ring -> TraceConsumer -> TraceStore -> sinks.
 #pragma once
 
@@ -11,16 +11,19 @@
 #include <QPointer>
 
 #include <memory>
+#include <optional>
 
 class QAction;
 class QLabel;
 class QLineEdit;
 class QSpinBox;
 class QCheckBox;
+class QDockWidget;
 
 namespace loopscope {
 
 class ChartsPanel;
+class StateDiagram;
 class ConnectionInspector;
 class EventTablePanel;
 class GuiLoopProbe;
@@ -57,6 +60,9 @@ public slots:
     void startServer();
     void stopServer();
     void showStatus();
+    void updateDiagram();
+    // Shows only the lanes whose connection is in `state` (nullopt: every lane).
+    void filterLanes(std::optional<loopscope::ConnectionState> state);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -87,6 +93,8 @@ private:
     TimelineView* m_timeline = nullptr;
     EventTablePanel* m_tablePanel = nullptr;
     ChartsPanel* m_charts = nullptr;
+    StateDiagram* m_diagram = nullptr;
+    QList<QDockWidget*> m_docks;
     QPointer<ConnectionInspector> m_inspector;
 
     QAction* m_startAction = nullptr;
