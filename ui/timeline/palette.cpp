@@ -2,6 +2,20 @@
 
 namespace loopscope::palette {
 
+namespace {
+bool g_highContrast = false;
+}
+
+void setHighContrast(bool on)
+{
+    g_highContrast = on;
+}
+
+bool highContrast()
+{
+    return g_highContrast;
+}
+
 QColor colorFor(ConnectionState state)
 {
     switch (state) {
@@ -10,7 +24,7 @@ QColor colorFor(ConnectionState state)
     case ConnectionState::FetchingFile: return QColor::fromRgb(kOrange);
     case ConnectionState::WritingHeaders: return QColor::fromRgb(kReddishPurple);
     case ConnectionState::WritingBody: return QColor::fromRgb(kBluishGreen);
-    case ConnectionState::KeepAlive: return QColor::fromRgb(0xffc9d3dc); // idle: pale
+    case ConnectionState::KeepAlive: return QColor::fromRgb(g_highContrast ? 0xff98a4b0 : 0xffc9d3dc); // idle: pale
     case ConnectionState::None:
     case ConnectionState::Closed:
         break;
@@ -30,7 +44,7 @@ QColor colorFor(ConnectionState state, std::uint8_t requestFlags)
 QColor colorFor(LoopPhase phase)
 {
     switch (phase) {
-    case LoopPhase::Blocked: return QColor::fromRgb(0xffcfe3f1); // waiting in epoll_wait: pale
+    case LoopPhase::Blocked: return QColor::fromRgb(g_highContrast ? 0xff8fc0e3 : 0xffcfe3f1); // waiting in epoll_wait: pale
     case LoopPhase::Dispatching: return QColor::fromRgb(kBlue);
     case LoopPhase::Stopped: break;
     }

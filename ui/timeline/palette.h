@@ -34,6 +34,11 @@ inline constexpr QRgb kText = 0xff202428;
 inline constexpr QRgb kSelection = 0x400072b2;      // translucent blue over the selected range
 inline constexpr QRgb kHighlight = 0xff000000;      // outline of the selected event
 
+// Presenter mode: on a projector pale colours wash out, so idle states get darker tones (still
+// lighter than the busy ones). Off by default; GUI thread only.
+void setHighContrast(bool on);
+bool highContrast();
+
 // Connection states. None and Closed are the background (no connection on the lane).
 QColor colorFor(ConnectionState state);
 // A span's colour including its flags: a cache-hit FetchingFile and a rejected answer differ.

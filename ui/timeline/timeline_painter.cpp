@@ -117,7 +117,9 @@ void TimelinePainter::paintAxis(QPainter& p, std::int64_t step) const
     p.fillRect(axis, QColor::fromRgb(palette::kHeaderBackground));
     p.setPen(QColor::fromRgb(palette::kText));
     p.drawText(QRect(6, 0, TimelineLayout::kHeaderWidth - 12, axis.height()), Qt::AlignVCenter | Qt::AlignLeft,
-               m_overlay.followLive ? QStringLiteral("\u25cf live") : QStringLiteral("\u2016 paused"));
+               m_overlay.replaySpeed > 0 ? QStringLiteral("\u25b6 replay \u00d7%1").arg(m_overlay.replaySpeed)
+               : m_overlay.followLive   ? QStringLiteral("\u25cf live")
+                                        : QStringLiteral("\u2016 paused"));
     p.save();
     p.setClipRect(QRect(m_layout.timeLeft(), 0, m_layout.timeWidth(), axis.height()));
     const std::int64_t end = m_scale.endNs();

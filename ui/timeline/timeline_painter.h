@@ -32,6 +32,7 @@ struct TimelineOverlay {
     int highlightRow = -1;          // the selected event's row, or -1
     std::int64_t highlightTime = 0;
     QString laneFilter; // the lane filter's state name, empty when every lane shows
+    double replaySpeed = 0; // > 0 while a slow-motion replay runs
 };
 
 class TimelinePainter {

@@ -47,6 +47,8 @@ TimelineView::TimelineView(const TimelineModel& model, const TraceStore& store, 
     m_scale.nsPerPixel = double(kDefaultVisibleNs) / m_scale.width;
     m_repaintTimer.setSingleShot(true);
     connect(&m_repaintTimer, &QTimer::timeout, this, qOverload<>(&QWidget::update));
+    m_replayTimer.setInterval(16);
+    connect(&m_replayTimer, &QTimer::timeout, this, &TimelineView::advanceReplay);
     connect(m_scrollBar, &QScrollBar::valueChanged, this, [this](int value) {
         m_layout.scrollY = value;
         update();
@@ -68,7 +70,8 @@ QList<QPair<QString, QString>> TimelineView::shortcuts()
         {tr("Left / Right"), tr("Pan by an eighth of the view")},
         {tr("Up / Down, Shift+Wheel"), tr("Scroll the connection lanes")},
         {tr("[ / ], Ctrl+Wheel"), tr("Lane height smaller / larger")},
-        {tr("Esc"), tr("Clear the selection")},
+        {tr("Esc"), tr("Clear the selection (or stop a replay)")},
+        {tr("R"), tr("Replay the last 5 seconds in slow motion (any key or click stops it)")},
         {tr("Click"), tr("Select a connection and its transition")},
     };
 }
@@ -121,8 +124,55 @@ void TimelineView::refresh()
         m_repaintTimer.start(int((gap - since) / 1'000'000) + 1);
 }
 
+// Slow motion: the view's right edge walks from `spanNs` before the newest record up to it at
+// `speed` times real time (0.1: ten times slower), so a presenter can narrate each step.
+void TimelineView::startReplay(std::int64_t spanNs, double speed)
+{
+    const std::int64_t last = m_model.lastTime();
+    if (last == 0 || spanNs <= 0 || speed <= 0)
+        return;
+    setFollowLive(false);
+    m_replayFrom = std::max(m_model.firstTime(), last - spanNs);
+    m_replayTo = last;
+    m_replaySpeed = speed;
+    m_replayStartedNs = monotonicNs();
+    // Zoomed so that a step of the loop is wide enough to follow: at most a fifth of the span.
+    const std::int64_t visible = std::min<std::int64_t>(std::int64_t(m_scale.nsPerPixel * m_scale.width), (m_replayTo - m_replayFrom) / 5);
+    m_scale.fit(m_replayFrom - std::max<std::int64_t>(visible, 1000), m_replayFrom);
+    m_overlay.replaySpeed = speed;
+    m_replayTimer.start();
+    emit replayChanged(true);
+    update();
+}
+
+void TimelineView::stopReplay()
+{
+    if (!replaying())
+        return;
+    m_replayTimer.stop();
+    m_overlay.replaySpeed = 0;
+    emit replayChanged(false);
+    update();
+}
+
+void TimelineView::advanceReplay()
+{
+    const double elapsed = double(monotonicNs() - m_replayStartedNs) * m_replaySpeed;
+    const std::int64_t edge = m_replayFrom + std::int64_t(elapsed);
+    if (edge >= m_replayTo) {
+        m_scale.alignEndTo(m_replayTo);
+        stopReplay();
+        setFollowLive(true); // the replay caught up with the present
+        return;
+    }
+    m_scale.alignEndTo(edge);
+    update();
+}
+
 void TimelineView::setFollowLive(bool on)
 {
+    if (on)
+        stopReplay();
     if (on == m_overlay.followLive)
         return;
     m_overlay.followLive = on;
@@ -298,6 +348,7 @@ void TimelineView::paintEvent(QPaintEvent*)
 
 void TimelineView::wheelEvent(QWheelEvent* e)
 {
+    stopReplay();
     const double steps = e->angleDelta().y() / 120.0;
     const QPointF pos = e->position();
     if (e->modifiers() & Qt::ControlModifier)
@@ -311,6 +362,7 @@ void TimelineView::wheelEvent(QWheelEvent* e)
 
 void TimelineView::mousePressEvent(QMouseEvent* e)
 {
+    stopReplay();
     if (e->button() != Qt::LeftButton)
         return QWidget::mousePressEvent(e);
     m_pressPos = m_lastPos = e->position().toPoint();
@@ -389,6 +441,13 @@ void TimelineView::click(QPoint pos)
 
 void TimelineView::keyPressEvent(QKeyEvent* e)
 {
+    if (replaying() && e->key() != Qt::Key_R) { // any other key ends the replay where it is
+        stopReplay();
+        if (e->key() == Qt::Key_Escape) {
+            e->accept();
+            return;
+        }
+    }
     switch (e->key()) {
     case Qt::Key_Plus:
     case Qt::Key_Equal: zoomIn(); break;
@@ -407,6 +466,7 @@ void TimelineView::keyPressEvent(QKeyEvent* e)
     case Qt::Key_BracketLeft: setLaneHeight(m_layout.laneHeight - 2); break;
     case Qt::Key_BracketRight: setLaneHeight(m_layout.laneHeight + 2); break;
     case Qt::Key_Escape: clearSelection(); break;
+    case Qt::Key_R: startReplay(kDefaultReplayNs, kDefaultReplaySpeed); break;
     default: return QWidget::keyPressEvent(e);
     }
     e->accept();

@@ -46,6 +46,8 @@ public:
     static constexpr int kDefaultLaneHeight = 18;
     static constexpr int kMinLaneHeight = 4;
     static constexpr int kMaxLaneHeight = 64;
+    static constexpr std::int64_t kDefaultReplayNs = 5'000'000'000;
+    static constexpr double kDefaultReplaySpeed = 0.1;
 
     TimelineView(const TimelineModel& model, const TraceStore& store, QWidget* parent = nullptr);
 
@@ -74,6 +76,10 @@ public:
     std::optional<ConnectionState> stateFilter() const { return m_stateFilter; }
     int shownLaneCount() const { return m_layout.slotCount(); }
 
+    bool replaying() const { return m_replayTimer.isActive(); }
+    // The right edge of a replay now (meaningful while replaying).
+    std::int64_t replayEdge() const { return m_scale.endNs(); }
+
     // The highlighted event (selectEvent or a click), if any.
     std::optional<std::uint64_t> highlightedEvent() const { return m_highlightIndex; }
 
@@ -94,6 +100,10 @@ public slots:
     void zoomIn();
     void zoomOut();
     void clearSelection();
+    // Replays the last `spanNs` of the recording at `speed` times real time (see startReplay in
+    // the .cpp); any key, click or wheel stops it, and it ends by following live data again.
+    void startReplay(std::int64_t spanNs, double speed);
+    void stopReplay();
     // Highlights the store's record `storeIndex`, scrolls it into view, stops following live.
     void selectEvent(quint64 storeIndex);
 
@@ -103,6 +113,7 @@ signals:
     void eventSelected(quint64 storeIndex);
     void followLiveChanged(bool on);
     void stateFilterChanged();
+    void replayChanged(bool on);
 
 protected:
     bool event(QEvent* e) override;
@@ -117,6 +128,7 @@ protected:
 private:
     void updateGeometryState();
     void updateShownLanes();
+    void advanceReplay();
     void syncScrollBar();
     void zoomAt(double timeX, double factor);
     void panBy(double dx);
@@ -140,6 +152,11 @@ private:
     std::optional<std::uint64_t> m_highlightIndex;
     std::optional<ConnectionState> m_stateFilter;
     std::vector<int> m_shownLanes;
+    QTimer m_replayTimer;
+    std::int64_t m_replayFrom = 0;
+    std::int64_t m_replayTo = 0;
+    std::int64_t m_replayStartedNs = 0;
+    double m_replaySpeed = 0;
     // Live repaints are paced by the last paint's cost (see refresh()).
     QTimer m_repaintTimer;
     std::int64_t m_lastPaintEndNs = 0;

@@ -21,6 +21,7 @@
 #include <QDesktopServices>
 #include <QDockWidget>
 #include "diagram/state_diagram.h"
+#include "timeline/palette.h"
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -197,6 +198,17 @@ void MainWindow::buildMenus()
     connect(m_followAction, &QAction::toggled, m_timeline, &TimelineView::setFollowLive);
     connect(m_timeline, &TimelineView::followLiveChanged, m_followAction, &QAction::setChecked);
     view->addAction(tr("Zoom to &fit"), m_timeline, &TimelineView::fitAll);
+    QAction* replay = view->addAction(tr("&Replay the last 5 s in slow motion"), this, [this] {
+        m_timeline->startReplay(TimelineView::kDefaultReplayNs, TimelineView::kDefaultReplaySpeed);
+        m_timeline->setFocus();
+    });
+    replay->setShortcut(QKeySequence(tr("Ctrl+R")));
+    replay->setToolTip(tr("Ten times slower than real time; any key or click on the timeline stops it"));
+    m_presenterAction = view->addAction(tr("&Presenter mode"));
+    m_presenterAction->setCheckable(true);
+    m_presenterAction->setShortcut(QKeySequence(tr("F11")));
+    m_presenterAction->setToolTip(tr("Large fonts, tall lanes and stronger colours for a projector"));
+    connect(m_presenterAction, &QAction::toggled, this, &MainWindow::setPresenterMode);
     QAction* showAll = view->addAction(tr("Show &all lanes"), this, [this] { filterLanes(std::nullopt); });
     showAll->setToolTip(tr("Clear the lane filter set by clicking a state in the state machine"));
     view->addSeparator();
@@ -265,6 +277,30 @@ void MainWindow::updateDiagram()
     const std::int64_t last = m_timelineModel->lastTime();
     const std::int64_t at = m_timeline->followLive() ? last : std::min(m_timeline->scale().endNs(), last);
     m_diagram->setCounts(m_timelineModel->stateCounts(at));
+}
+
+// For an audience: everything readable from the back of the room. The application font grows
+// (every widget follows it), lanes get tall and idle colours darker; leaving restores all three.
+void MainWindow::setPresenterMode(bool on)
+{
+    if (on == m_presenter)
+        return;
+    m_presenter = on;
+    m_presenterAction->setChecked(on);
+    palette::setHighContrast(on);
+    if (on) {
+        m_normalFont = QApplication::font();
+        m_normalLaneHeight = m_timeline->laneHeight();
+        QFont big = m_normalFont;
+        big.setPointSizeF(m_normalFont.pointSizeF() * kPresenterFontScale);
+        QApplication::setFont(big);
+        m_timeline->setLaneHeight(kPresenterLaneHeight);
+    } else {
+        QApplication::setFont(m_normalFont);
+        m_timeline->setLaneHeight(m_normalLaneHeight);
+    }
+    m_timeline->update();
+    m_diagram->update();
 }
 
 void MainWindow::filterLanes(std::optional<ConnectionState> state)

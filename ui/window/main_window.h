@@ -7,6 +7,7 @@
 #include "core/event_record.h"
 #include "window/server_controller.h"
 
+#include <QFont>
 #include <QMainWindow>
 #include <QPointer>
 
@@ -63,6 +64,12 @@ public slots:
     void updateDiagram();
     // Shows only the lanes whose connection is in `state` (nullopt: every lane).
     void filterLanes(std::optional<loopscope::ConnectionState> state);
+    void setPresenterMode(bool on);
+
+public:
+    static constexpr double kPresenterFontScale = 1.5;
+    static constexpr int kPresenterLaneHeight = 32;
+    bool presenterMode() const { return m_presenter; }
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -95,6 +102,10 @@ private:
     ChartsPanel* m_charts = nullptr;
     StateDiagram* m_diagram = nullptr;
     QList<QDockWidget*> m_docks;
+    QAction* m_presenterAction = nullptr;
+    bool m_presenter = false;
+    QFont m_normalFont;
+    int m_normalLaneHeight = 0;
     QPointer<ConnectionInspector> m_inspector;
 
     QAction* m_startAction = nullptr;
