@@ -1,6 +1,6 @@
 // MainWindow: what users come for. A toolbar to start and stop the server (port, bind address,
-// document root, the URL to open), the live timeline in the centre, the event table and the
-// charts in docks, and a status bar with the recording's health (events/s, stored, evicted,
+// document root, the URL to open, Demo traffic), the live timeline in the centre, the event table and the
+// charts and the built-in traffic generator in docks, and a status bar with the recording's health (events/s, stored, evicted,
 // dropped). It owns the whole pipeline: engine -> ring -> TraceConsumer -> TraceStore -> sinks.
 #pragma once
 
@@ -17,6 +17,7 @@ class QLabel;
 class QLineEdit;
 class QSpinBox;
 class QCheckBox;
+class QDockWidget;
 
 namespace loopscope {
 
@@ -29,6 +30,7 @@ class TimelineModel;
 class TimelineView;
 class TraceConsumer;
 class TraceStore;
+class TrafficPanel;
 
 struct WindowOptions {
     ServerSettings server;
@@ -48,6 +50,7 @@ public:
     TimelineModel& timelineModel() { return *m_timelineModel; }
     TraceConsumer& consumer() { return *m_consumer; }
     TimelineView& timeline() { return *m_timeline; }
+    TrafficPanel& traffic() { return *m_traffic; }
     ServerSettings currentSettings() const;
 
     // Exports the whole recording (or the selected range) to `path`; error is one sentence.
@@ -76,6 +79,7 @@ private:
     void chooseRoot();
     void exportDialog(bool selectionOnly);
     void showShortcuts();
+    void startDemo();
     void recordGuiWork(GuiWorkKind kind, std::int64_t startNs, std::int64_t durationNs);
 
     std::unique_ptr<ServerController> m_server;
@@ -87,6 +91,8 @@ private:
     TimelineView* m_timeline = nullptr;
     EventTablePanel* m_tablePanel = nullptr;
     ChartsPanel* m_charts = nullptr;
+    TrafficPanel* m_traffic = nullptr;
+    QDockWidget* m_trafficDock = nullptr;
     QPointer<ConnectionInspector> m_inspector;
 
     QAction* m_startAction = nullptr;
