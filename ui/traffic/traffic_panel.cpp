@@ -55,6 +55,7 @@ void TrafficPanel::buildForm()
 {
     auto* form = new QFormLayout;
     m_url = new QLineEdit(this);
+    m_url->setObjectName(QStringLiteral("trafficUrl"));
     m_url->setPlaceholderText(tr("the server's URL once it runs"));
     m_url->setToolTip(tr("http://ADDRESS:PORT/ (IPv4); filled in when the window's server starts"));
     form->addRow(tr("URL"), m_url);
@@ -82,6 +83,7 @@ void TrafficPanel::buildForm()
     m_keepAlive->setChecked(true);
     form->addRow(QString(), m_keepAlive);
     m_paths = new QLineEdit(QString::fromStdString(pathMixText(defaultPathMix())), this);
+    m_paths->setObjectName(QStringLiteral("trafficPaths"));
     m_paths->setToolTip(tr("PATH[:WEIGHT] separated by commas; \"HEAD \" before a path asks for HEAD"));
     form->addRow(tr("Paths"), m_paths);
     m_pipeline = new QSpinBox(this);
