@@ -10,7 +10,10 @@
 #include "load/load_generator.h"
 #include "load/response_parser.h"
 #include "server/server.h"
+#include "trace/chrome_trace_writer.h"
+#include "trace/csv_trace_writer.h"
 
+#include <QJsonDocument>
 #include <QTest>
 
 #include <thread>
@@ -333,6 +336,36 @@ private slots:
         QCOMPARE(h.maxNs(), std::int64_t(1'000'000'000'000));
         QCOMPARE(LatencyHistogram::binOf(0), 0);
         QCOMPARE(LatencyHistogram::binOf(std::int64_t(1e15)), LatencyHistogram::kBins - 1);
+    }
+
+    // A LoadPhase and its name records: a named instant on the "load generator" track in the
+    // Chrome JSON, one CSV row whose detail carries the name.
+    void traceWritersNameLoadPhases()
+    {
+        std::vector<EventRecord> records;
+        records.push_back(makeLoadPhaseRecord(1'000, 0, false));
+        records.push_back(makeTextRecord(0, "steady keep-aliv", false));
+        records.push_back(makeTextRecord(0, "e", true));
+        records.push_back(makeLoadPhaseRecord(5'000, 0, true)); // stopped: no name records
+        TraceInfo info;
+        ChromeTraceWriter chrome(info);
+        chrome.add(records.data(), records.size());
+        chrome.finish(info);
+        const std::string json(chrome.output().view());
+        QVERIFY2(json.find("\"name\":\"load generator\"") != std::string::npos, json.c_str());
+        QVERIFY(json.find("\"name\":\"steady keep-alive\",\"args\":{\"phase\":0") != std::string::npos);
+        QVERIFY(json.find("\"name\":\"load stopped\"") != std::string::npos);
+        QCOMPARE(QJsonDocument::fromJson(QByteArray::fromStdString(json)).isNull(), false);
+
+        CsvTraceWriter csv(info);
+        csv.add(records.data(), records.size());
+        csv.finish(info);
+        const std::string rows(csv.output().view());
+        QVERIFY2(rows.find("1000,LoadPhase,0,None,None,0,0,254,load phase 0 began: steady keep-alive\r\n")
+                     != std::string::npos, rows.c_str());
+        QVERIFY(rows.find("5000,LoadPhase,0,None,None,0,1,254,load generator stopped after phase 0\r\n")
+                != std::string::npos);
+        QVERIFY(rows.find("RequestText") == std::string::npos); // folded into the phase's row
     }
 
     // ---- Whole runs against a real server ---------------------------------------------------
