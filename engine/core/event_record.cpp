@@ -31,6 +31,7 @@ const char* toString(EventKind kind)
     case EventKind::GuiLoopAboutToBlock: return "GuiLoopAboutToBlock";
     case EventKind::GuiLoopDelay: return "GuiLoopDelay";
     case EventKind::GuiWork: return "GuiWork";
+    case EventKind::LoadPhase: return "LoadPhase";
     }
     return "Unknown";
 }

@@ -70,12 +70,19 @@ enum class EventKind : std::uint8_t {
     GuiLoopAboutToBlock = 23,   // the GUI loop is going to sleep (aboutToBlock). arg: iterations so far.
     GuiLoopDelay = 24,          // arg: how late the heartbeat timer fired, in ns (loop delay).
     GuiWork = 25,               // t: start of the GUI's own work. arg: duration ns. aux: GuiWorkKind.
+    // The built-in load generator (engine/load), recorded by whoever runs it (the GUI), conn 0,
+    // thread kLoadGeneratorThread:
+    LoadPhase = 26,             // t: when the phase began (or the generator stopped). arg: phase
+                                // index (0-based). aux: 1 when the generator stopped or finished
+                                // (arg: the last phase's index), else 0. Followed by RequestText
+                                // records (conn 0) naming the phase.
 };
-inline constexpr int kEventKindCount = 26;
+inline constexpr int kEventKindCount = 27;
 
 // Lanes that are not connections (EventRecord::thread).
 inline constexpr std::uint8_t kEngineLoopThread = 0;
 inline constexpr std::uint8_t kGuiThread = 0xff;
+inline constexpr std::uint8_t kLoadGeneratorThread = 0xfe;
 
 // What the GUI was doing (aux of GuiWork): the visualiser shows its own cost.
 enum class GuiWorkKind : std::uint8_t { Drain = 0, Paint = 1, Charts = 2, Table = 3, Export = 4 };
@@ -155,6 +162,18 @@ inline EventRecord makeGuiWorkRecord(GuiWorkKind work, std::int64_t startNs, std
     r.aux = std::uint32_t(work);
     r.kind = EventKind::GuiWork;
     r.thread = kGuiThread;
+    return r;
+}
+
+// A LoadPhase record (without its name: send that as RequestText records with conn 0).
+inline EventRecord makeLoadPhaseRecord(std::int64_t startNs, std::uint64_t phaseIndex, bool stopped)
+{
+    EventRecord r;
+    r.t_ns = startNs;
+    r.arg = phaseIndex;
+    r.aux = stopped ? 1 : 0;
+    r.kind = EventKind::LoadPhase;
+    r.thread = kLoadGeneratorThread;
     return r;
 }
 

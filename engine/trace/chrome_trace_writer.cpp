@@ -236,6 +236,14 @@ std::int64_t ChromeTraceWriter::relativeTime(std::int64_t t_ns)
 void ChromeTraceWriter::addOne(const EventRecord& r)
 {
     ++m_records;
+    if (m_loadPending) {
+        if (r.kind == EventKind::RequestText && r.conn == 0) {
+            if (m_loadName.addText(r))
+                writeLoadPhase();
+            return;
+        }
+        writeLoadPhase(); // its name was cut short: write what arrived
+    }
     if (r.kind == EventKind::RequestText) {
         // Side record: its t_ns holds text. It extends the request its connection is reading.
         const auto it = m_lanes.find(r.conn);
@@ -263,6 +271,9 @@ void ChromeTraceWriter::addOne(const EventRecord& r)
         return;
     case EventKind::RecordsDropped:
         addDropRecord(r, t);
+        return;
+    case EventKind::LoadPhase:
+        beginLoadPhase(r, t);
         return;
     default:
         break;
@@ -364,6 +375,35 @@ void ChromeTraceWriter::addDropRecord(const EventRecord& r, std::int64_t t)
     appendPlainName(m_out, "RecordsDropped"sv);
     Args(m_out).number("count", r.arg).close();
     writeCounter("dropped records", "total", m_droppedInTrace, t);
+}
+
+// ---- The load generator's phases ------------------------------------------------------------
+
+void ChromeTraceWriter::beginLoadPhase(const EventRecord& r, std::int64_t t)
+{
+    m_loadPending = true;
+    m_loadT = t;
+    m_loadRecord = r;
+    m_loadName.start(r);
+}
+
+void ChromeTraceWriter::writeLoadPhase()
+{
+    m_loadPending = false;
+    if (!m_loadNamed) {
+        m_loadNamed = true;
+        writeThreadNames(kLoadTid, "load generator", 1);
+    }
+    const bool stopped = m_loadRecord.aux == 1;
+    std::string name = m_loadName.target;
+    if (stopped)
+        name = "load stopped";
+    else if (name.empty())
+        name = "phase " + std::to_string(m_loadRecord.arg);
+    openInstantEvent(m_out, kLoadTid, m_loadT, 't');
+    m_out += ",\"name\":"sv;
+    appendJsonString(m_out, name);
+    Args(m_out).number("phase", m_loadRecord.arg).text("name", m_loadName.target).flag("stopped", stopped).close();
 }
 
 // ---- The GUI's event loop ------------------------------------------------------------------
@@ -834,6 +874,8 @@ void ChromeTraceWriter::finish(const TraceInfo& info)
     if (m_finished)
         return;
     m_finished = true;
+    if (m_loadPending)
+        writeLoadPhase();
     if (!info.documentRoot.empty())
         m_info.documentRoot = info.documentRoot;
     if (!info.listenAddress.empty())

@@ -44,6 +44,10 @@
 //    when no file was fetched, e.g. a rejected request); thread instants for the raw events
 //    that are not spans (ConnectionAccepted, BytesRead, BodyBytesWritten, KeepAlive,
 //    RequestRejected, TimedOut, ConnectionClosed with its reason in words).
+//  - "load generator" (tid 258, sort index 1; LoadPhase records): an instant per phase named
+//    after the phase (its RequestText records; "phase N" without them, "load stopped" when the
+//    generator stopped) with args {phase, name, stopped}. The instant is written once its name
+//    is complete or the next other record arrives.
 //  - counters "active connections" (args count) and "dropped records" (args total); each
 //    RecordsDropped is also a process-scoped instant.
 // Nesting: per connection, times are clamped to be non-decreasing, and spans are levels
@@ -56,6 +60,7 @@
 #pragma once
 
 #include "core/event_record.h"
+#include "trace/request_assembler.h"
 #include "trace/text_buffer.h"
 #include "trace/trace_sink.h"
 
@@ -76,6 +81,7 @@ public:
     static constexpr std::uint64_t kLoopTid = 1;              // + the record's thread lane
     static constexpr std::uint64_t kConnectionTidBase = 1000; // + the connection id
     static constexpr std::uint64_t kGuiTid = kLoopTid + 256;  // after every producer lane
+    static constexpr std::uint64_t kLoadTid = kGuiTid + 1;
     // GUI spans held back for sorting. A work span is recorded at most one drain (~16 ms)
     // away from its event, a few hundred spans at most; this leaves a wide margin and bounds
     // memory (32 bytes a span).
@@ -121,6 +127,10 @@ private:
     void countGuiIteration(std::int64_t t);
     void writeGuiIterations(std::int64_t second, std::uint64_t count);
 
+    // The load generator's phases.
+    void beginLoadPhase(const EventRecord& record, std::int64_t t);
+    void writeLoadPhase();
+
     // Connection lanes.
     ConnectionLane& laneFor(std::uint32_t conn, std::int64_t t);
     void addConnectionRecord(const EventRecord& record, std::int64_t t);
@@ -164,6 +174,12 @@ private:
     std::int64_t m_forgottenLaneEnd = 0;
     std::vector<std::unique_ptr<ConnectionLane>> m_spareLanes; // reused: keeps string capacity
     std::unique_ptr<std::array<LoopLane, 256>> m_loops;
+
+    bool m_loadNamed = false;
+    bool m_loadPending = false;       // a LoadPhase whose name is still arriving
+    std::int64_t m_loadT = 0;
+    EventRecord m_loadRecord;
+    AssembledRequest m_loadName;      // the phase name, collected like a request target
 
     bool m_guiNamed = false;
     std::vector<GuiSpan> m_guiPending;

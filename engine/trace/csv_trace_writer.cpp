@@ -33,7 +33,7 @@ void CsvTraceWriter::addOne(const EventRecord& r)
         return;
     }
     writePendingRequest();
-    if (r.kind == EventKind::RequestHeadersRead) {
+    if (r.kind == EventKind::RequestHeadersRead || r.kind == EventKind::LoadPhase) {
         m_pending = true;
         m_pendingRecord = r;
         m_pendingRequest.start(r);
@@ -49,6 +49,16 @@ void CsvTraceWriter::writePendingRequest()
     if (!m_pending)
         return;
     m_pending = false;
+    if (m_pendingRecord.kind == EventKind::LoadPhase) {
+        m_detail.clear();
+        appendRecordDetail(m_detail, m_pendingRecord);
+        if (!m_pendingRequest.target.empty()) {
+            m_detail += ": "sv;
+            m_detail += m_pendingRequest.target;
+        }
+        writeRow(m_pendingRecord, m_detail);
+        return;
+    }
     m_detail = m_pendingRequest.title();
     m_detail += ", request "sv;
     appendUnsigned(m_detail, m_pendingRequest.number);

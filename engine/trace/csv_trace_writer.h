@@ -9,7 +9,8 @@
 // RequestText side records are folded into the detail of the RequestHeadersRead they follow
 // ("GET /index.html, request 1"), so they get no rows of their own; the RequestHeadersRead row is
 // written when its text is complete or, if text was lost, when the next other record arrives
-// (detail then ends in " (text incomplete)"). A RequestText record that follows no
+// (detail then ends in " (text incomplete)"). A LoadPhase record's RequestText records (its
+// phase name) are folded the same way: "load phase 2 began: burst". A RequestText record that follows no
 // RequestHeadersRead gets its own row with empty t_ns and arg (those bytes hold text) and the
 // piece as detail. Fields are quoted per RFC 4180 (rows end in CRLF); text is valid UTF-8.
 // The writer only formats: output() accumulates bytes for the caller to write and clear.

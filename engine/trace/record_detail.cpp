@@ -75,6 +75,12 @@ void appendGuiDetail(std::string& out, const EventRecord& r)
 void appendServerDetail(std::string& out, const EventRecord& r)
 {
     switch (r.kind) {
+    case EventKind::LoadPhase:
+        out += r.aux == 1 ? "load generator stopped after phase "sv : "load phase "sv;
+        appendUnsigned(out, r.arg);
+        if (r.aux != 1)
+            out += " began"sv;
+        return;
     case EventKind::ServerStarted:
         out += "port "sv;
         appendUnsigned(out, r.arg);

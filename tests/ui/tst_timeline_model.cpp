@@ -165,6 +165,13 @@ void TestTimelineModel::loopAndGuiLanes()
     QCOMPARE(model.guiLoop()[0].end, 57);
     QCOMPARE(model.firstTime(), 10);
     QCOMPARE(model.lastTime(), 50);
+    // A load generator phase is a marker on the engine loop's row.
+    feed(store, model, {rec(60, EventKind::LoadPhase, 0, S::None, S::None, 2), makeTextRecord(0, "burst", true)});
+    QCOMPARE(model.markers().size(), std::size_t(1));
+    QCOMPARE(model.markers()[0].kind, EventKind::LoadPhase);
+    QCOMPARE(model.markers()[0].lane, -1);
+    QCOMPARE(model.markers()[0].arg, 2u);
+    QCOMPARE(model.lastTime(), 60);
 }
 
 void TestTimelineModel::spanAtFindsTheCoveringSpan()

@@ -129,6 +129,7 @@ void TimelineModel::onLoopRecord(const EventRecord& r)
     case EventKind::ServerStarted:
     case EventKind::RecordsDropped:
     case EventKind::AcceptPaused:
+    case EventKind::LoadPhase: // the load generator began a phase (arg: its index)
         m_markers.push_back({r.t_ns, r.kind, 0, -1, r.arg});
         break;
     default:

@@ -292,7 +292,8 @@ QVariant EventTableModel::data(const QModelIndex& index, int role) const
         return record_text::stateChange(r);
     case DetailColumn: {
         std::string target;
-        const bool haveTarget = r.kind == EventKind::RequestHeadersRead
+        // A request's target and a load phase's name both follow their record as RequestText.
+        const bool haveTarget = (r.kind == EventKind::RequestHeadersRead || r.kind == EventKind::LoadPhase)
                                 && (targetOf(storeIndex, target) || !target.empty());
         return record_text::detailText(r, target, haveTarget);
     }

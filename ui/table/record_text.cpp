@@ -67,6 +67,10 @@ std::string detail(const EventRecord& r, std::string_view target, bool haveTarge
         return out;
     }
     appendRecordDetail(out, r);
+    if (r.kind == EventKind::LoadPhase && haveTarget && !target.empty()) {
+        out += ": ";
+        trace_text::appendValidUtf8(out, target);
+    }
     return out;
 }
 

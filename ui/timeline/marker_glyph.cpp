@@ -30,6 +30,16 @@ void drawMarkerGlyph(QPainter& p, EventKind kind, QPointF c, double r)
         p.drawRect(QRectF(c.x() - r, c.y() - r, r * 0.7, 2 * r));
         p.drawRect(QRectF(c.x() + r * 0.3, c.y() - r, r * 0.7, 2 * r));
         return;
+    case EventKind::LoadPhase: // a flag: the load generator moved on to another phase
+        p.setPen(QPen(palette::markerColor(kind), 1.5));
+        p.drawLine(QPointF(c.x() - r * 0.6, c.y() - r), QPointF(c.x() - r * 0.6, c.y() + r));
+        p.setPen(Qt::NoPen);
+        {
+            const QPointF pts[3] = {{c.x() - r * 0.6, c.y() - r}, {c.x() + r, c.y() - r * 0.4},
+                                    {c.x() - r * 0.6, c.y() + r * 0.2}};
+            p.drawPolygon(pts, 3);
+        }
+        return;
     case EventKind::ServerStarted: {
         const QPointF pts[3] = {{c.x() - r, c.y() - r}, {c.x() - r, c.y() + r}, {c.x() + r, c.y()}};
         p.drawPolygon(pts, 3);

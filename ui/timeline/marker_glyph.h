@@ -1,5 +1,5 @@
 // Marker glyphs: the shape drawn for each point event (timeout, rejection, drop, accept pause,
-// server start/stop). Shared by the timeline and its legend so both always agree.
+// server start/stop, load generator phase). Shared by the timeline and its legend so both always agree.
 #pragma once
 
 #include "core/event_record.h"

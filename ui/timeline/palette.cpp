@@ -77,6 +77,7 @@ QColor markerColor(EventKind kind)
     case EventKind::RecordsDropped: return QColor::fromRgb(kBlack);
     case EventKind::AcceptPaused: return QColor::fromRgb(kReddishPurple);
     case EventKind::ServerStarted: return QColor::fromRgb(kBluishGreen);
+    case EventKind::LoadPhase: return QColor::fromRgb(kBlue);
     default: return QColor::fromRgb(kBlack); // stopped, failed
     }
 }
@@ -129,6 +130,7 @@ QString markerName(EventKind kind)
     case EventKind::ServerStarted: return QStringLiteral("server started");
     case EventKind::ServerStopped: return QStringLiteral("server stopped");
     case EventKind::ServerFailed: return QStringLiteral("server failed");
+    case EventKind::LoadPhase: return QStringLiteral("load phase");
     default: return QString::fromUtf8(toString(kind));
     }
 }

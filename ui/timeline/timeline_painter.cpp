@@ -280,9 +280,22 @@ void TimelinePainter::paintMarkers(QPainter& p) const
             continue;
         last = column;
         const QRect row = m_layout.rowRect(onLoop ? TimelineLayout::kEngineRow : TimelineLayout::kFirstConnectionRow + slot);
+        if (m.kind == EventKind::LoadPhase)
+            paintPhaseLine(p, m_layout.timeLeft() + column + 0.5, row.bottom());
         const double r = std::min<double>(kMarkerSize / 2.0, row.height() / 3.0);
         drawMarkerGlyph(p, m.kind, QPointF(m_layout.timeLeft() + column + 0.5, row.center().y() + 0.5), r);
     }
+    p.restore();
+}
+
+// A load phase changes what every lane does: a faint dashed line down the whole timeline.
+void TimelinePainter::paintPhaseLine(QPainter& p, double x, int top) const
+{
+    p.save();
+    QColor color = palette::markerColor(EventKind::LoadPhase);
+    color.setAlpha(110);
+    p.setPen(QPen(color, 1, Qt::DashLine));
+    p.drawLine(QPointF(x, top), QPointF(x, m_layout.height));
     p.restore();
 }
 

@@ -57,6 +57,7 @@ private:
     QRgb* beginLine(QRgb background) const;
     void drawLine(QPainter& p, int top, int height) const;
     void paintMarkers(QPainter& p) const;
+    void paintPhaseLine(QPainter& p, double x, int top) const;
     void paintHeaders(QPainter& p) const;
     void paintOverlay(QPainter& p) const;
     void fillColumns(QPainter& p, const QRect& row, int x0, int x1, const QColor& color) const;

@@ -4,6 +4,7 @@
 #include "model/timeline_model.h"
 #include "model/trace_store.h"
 #include "timeline/lane_access.h"
+#include "timeline/load_phase_text.h"
 #include "timeline/palette.h"
 #include "timeline/span_details.h"
 #include "trace/record_detail.h"
@@ -554,6 +555,8 @@ QString TimelineView::markerToolTip(int lane, double x) const
         const Marker& m = markers[i];
         if (m.lane != lane)
             continue;
+        if (m.kind == EventKind::LoadPhase)
+            return loadPhaseToolTip(m);
         QString text = QStringLiteral("%1 at %2").arg(palette::markerName(m.kind), relative(m.t));
         if (m.conn != 0)
             text += QStringLiteral("\nconnection %1").arg(m.conn);
@@ -566,6 +569,14 @@ QString TimelineView::markerToolTip(int lane, double x) const
         return text;
     }
     return {};
+}
+
+// The marker says only the phase's index; its name travels in the store after its record, and
+// whether it marks the generator stopping (aux 1) is in the record too.
+QString TimelineView::loadPhaseToolTip(const Marker& m) const
+{
+    const LoadPhaseFacts facts = loadPhaseFacts(m_store, m.t, m.arg);
+    return QStringLiteral("%1 at %2").arg(loadPhaseTitle(m.arg, facts.stopped, facts.name), relative(m.t));
 }
 
 QString TimelineView::connectionToolTip(int lane, std::int64_t t, double x) const

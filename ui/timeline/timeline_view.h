@@ -36,6 +36,7 @@ class QScrollBar;
 namespace loopscope {
 
 class TimelineModel;
+struct Marker;
 class TraceStore;
 
 class TimelineView : public QWidget {
@@ -140,6 +141,7 @@ private:
     QString guiToolTip(std::int64_t t) const;
     QString connectionToolTip(int lane, std::int64_t t, double x) const;
     QString markerToolTip(int lane, double x) const;
+    QString loadPhaseToolTip(const Marker& m) const;
     QString relative(std::int64_t t) const;
 
     const TimelineModel& m_model;

@@ -13,6 +13,7 @@
 #include "table/event_table_panel.h"
 #include "timeline/timeline_legend.h"
 #include "timeline/timeline_view.h"
+#include "traffic/traffic_panel.h"
 
 #include <QAction>
 #include <QApplication>
@@ -91,6 +92,8 @@ void MainWindow::buildToolbar()
     m_stopAction->setShortcut(QKeySequence(tr("Ctrl+T")));
     m_stopAction->setToolTip(tr("Stop the server: every connection is closed (Ctrl+T)"));
     m_stopAction->setEnabled(false);
+    QAction* demo = bar->addAction(tr("Demo"), this, &MainWindow::startDemo);
+    demo->setToolTip(tr("Serve if needed and drive a few phases of built-in traffic made for watching"));
     bar->addSeparator();
 
     bar->addWidget(new QLabel(tr(" Port "), bar));
@@ -154,6 +157,13 @@ void MainWindow::buildDocks()
     chartsDock->setWidget(m_charts);
     addDockWidget(Qt::RightDockWidgetArea, chartsDock);
 
+    m_traffic = new TrafficPanel(this);
+    m_trafficDock = new QDockWidget(tr("Traffic"), this);
+    m_trafficDock->setObjectName(QStringLiteral("trafficDock"));
+    m_trafficDock->setWidget(m_traffic);
+    addDockWidget(Qt::RightDockWidgetArea, m_trafficDock);
+    tabifyDockWidget(chartsDock, m_trafficDock);
+
     m_diagram = new StateDiagram(this);
     auto* diagramDock = new QDockWidget(tr("State machine"), this);
     diagramDock->setObjectName(QStringLiteral("stateMachineDock"));
@@ -161,7 +171,7 @@ void MainWindow::buildDocks()
     addDockWidget(Qt::RightDockWidgetArea, diagramDock);
     tabifyDockWidget(chartsDock, diagramDock);
     chartsDock->raise();
-    m_docks = {tableDock, chartsDock, diagramDock};
+    m_docks = {tableDock, chartsDock, diagramDock, m_trafficDock};
 
     m_rate = new QLabel(this);
     m_stored = new QLabel(this);
@@ -214,6 +224,7 @@ void MainWindow::buildMenus()
     view->addSeparator();
     for (QDockWidget* dock : m_docks)
         view->addAction(dock->toggleViewAction());
+    m_trafficDock->toggleViewAction()->setText(tr("&Traffic panel"));
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&Keyboard and mouse"), this, &MainWindow::showShortcuts);
@@ -249,6 +260,15 @@ void MainWindow::wirePipeline()
     connect(m_server.get(), &ServerController::started, this, &MainWindow::onServerStarted);
     connect(m_server.get(), &ServerController::stopped, this, &MainWindow::onServerStopped);
     connect(m_server.get(), &ServerController::startFailed, this, &MainWindow::onStartFailed);
+
+    // Load phases become records on the GUI thread, stored with the next drain like its own.
+    m_traffic->setRecordSink([consumer = m_consumer](const EventRecord& r) { consumer->appendLocal(r); });
+    m_traffic->setServerStarter([this] {
+        startServer();
+        return m_server->url();
+    });
+    connect(m_server.get(), &ServerController::started, m_traffic, &TrafficPanel::setServerUrl);
+    connect(m_server.get(), &ServerController::stopped, m_traffic, [this] { m_traffic->setServerUrl({}); });
 
     connect(m_timeline, &TimelineView::eventSelected, m_tablePanel, &EventTablePanel::selectEvent);
     connect(m_tablePanel, &EventTablePanel::eventSelected, m_timeline, &TimelineView::selectEvent);
@@ -358,6 +378,7 @@ ServerSettings MainWindow::currentSettings() const
 void MainWindow::closeEvent(QCloseEvent* event)
 {
     saveSettings();
+    m_traffic->stop();
     m_server->stop();
     event->accept();
 }
@@ -368,6 +389,13 @@ void MainWindow::startServer()
 {
     m_error->clear();
     m_server->start(currentSettings());
+}
+
+void MainWindow::startDemo()
+{
+    m_trafficDock->show();
+    m_trafficDock->raise();
+    m_traffic->startDemo();
 }
 
 void MainWindow::stopServer()

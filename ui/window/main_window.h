@@ -1,6 +1,7 @@
 // MainWindow: what users come for. A toolbar to start and stop the server (port, bind address,
-// document root, the URL to open), the live timeline in the centre, the event table and the
-// charts and the live state machine in docks, and a status bar with the recording's health (events/s, stored, evicted,
+// document root, the URL to open, Demo traffic), the live timeline in the centre, the event
+// table, the charts, the live state machine and the built-in traffic generator in docks, and a
+// status bar with the recording's health (events/s, stored, evicted,
 // dropped). It owns the whole pipeline: engine -> ring -> TraceConsumer -> TraceStore -> sinks.
 #pragma once
 
@@ -33,6 +34,7 @@ class TimelineModel;
 class TimelineView;
 class TraceConsumer;
 class TraceStore;
+class TrafficPanel;
 
 struct WindowOptions {
     ServerSettings server;
@@ -52,6 +54,7 @@ public:
     TimelineModel& timelineModel() { return *m_timelineModel; }
     TraceConsumer& consumer() { return *m_consumer; }
     TimelineView& timeline() { return *m_timeline; }
+    TrafficPanel& traffic() { return *m_traffic; }
     ServerSettings currentSettings() const;
 
     // Exports the whole recording (or the selected range) to `path`; error is one sentence.
@@ -89,6 +92,7 @@ private:
     void chooseRoot();
     void exportDialog(bool selectionOnly);
     void showShortcuts();
+    void startDemo();
     void recordGuiWork(GuiWorkKind kind, std::int64_t startNs, std::int64_t durationNs);
 
     std::unique_ptr<ServerController> m_server;
@@ -106,6 +110,8 @@ private:
     bool m_presenter = false;
     QFont m_normalFont;
     int m_normalLaneHeight = 0;
+    TrafficPanel* m_traffic = nullptr;
+    QDockWidget* m_trafficDock = nullptr;
     QPointer<ConnectionInspector> m_inspector;
 
     QAction* m_startAction = nullptr;
