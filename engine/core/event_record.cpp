@@ -31,8 +31,15 @@ const char* toString(EventKind kind)
     case EventKind::GuiLoopAboutToBlock: return "GuiLoopAboutToBlock";
     case EventKind::GuiLoopDelay: return "GuiLoopDelay";
     case EventKind::GuiWork: return "GuiWork";
+    case EventKind::ThreadStarted: return "ThreadStarted";
+    case EventKind::ThreadExited: return "ThreadExited";
     }
     return "Unknown";
+}
+
+bool isKnownKind(EventKind kind)
+{
+    return static_cast<int>(kind) < kEventKindCount && static_cast<int>(kind) != 26;
 }
 
 const char* toString(ConnectionState state)

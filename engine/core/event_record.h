@@ -70,12 +70,27 @@ enum class EventKind : std::uint8_t {
     GuiLoopAboutToBlock = 23,   // the GUI loop is going to sleep (aboutToBlock). arg: iterations so far.
     GuiLoopDelay = 24,          // arg: how late the heartbeat timer fired, in ns (loop delay).
     GuiWork = 25,               // t: start of the GUI's own work. arg: duration ns. aux: GuiWorkKind.
+    // 26 is reserved (LoadPhase, on another branch).
+    // The thread-per-connection server (ServerModel::Threads), recorded by the thread itself
+    // (conn = 0, thread = its number, clamped to 254):
+    ThreadStarted = 27,         // arg: thread number (1, 2, ...: the lowest free one, reused after
+                                // a thread exits). aux: the connection it serves.
+    ThreadExited = 28,          // arg: thread number. aux: the connection it served.
 };
-inline constexpr int kEventKindCount = 26;
+// One past the highest kind; kinds without a name in between (26) are not used by this build.
+inline constexpr int kEventKindCount = 29;
 
 // Lanes that are not connections (EventRecord::thread).
 inline constexpr std::uint8_t kEngineLoopThread = 0;
 inline constexpr std::uint8_t kGuiThread = 0xff;
+// EventRecord::thread of the thread-per-connection server's thread `number` (1, 2, ...).
+inline std::uint8_t threadField(unsigned number)
+{
+    return std::uint8_t(number < kGuiThread ? number : kGuiThread - 1);
+}
+
+// True for kinds this build knows (kEventKindCount counts a reserved gap).
+bool isKnownKind(EventKind kind);
 
 // What the GUI was doing (aux of GuiWork): the visualiser shows its own cost.
 enum class GuiWorkKind : std::uint8_t { Drain = 0, Paint = 1, Charts = 2, Table = 3, Export = 4 };
@@ -110,7 +125,9 @@ struct EventRecord {
     EventKind kind = EventKind::ServerStarted;
     ConnectionState from = ConnectionState::None;
     ConnectionState to = ConnectionState::None;
-    std::uint8_t thread = 0; // producing lane: 0 = engine loop
+    std::uint8_t thread = 0; // producing lane: 0 = engine loop (the event loop, the blocking
+                             // server, the acceptor); disk records: the disk worker (1..n) or,
+                             // in the thread-per-connection server, the connection's thread
     std::uint32_t reserved = 0;
 };
 static_assert(sizeof(EventRecord) == 32, "EventRecord is a 32-byte file format");
