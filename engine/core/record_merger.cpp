@@ -118,7 +118,7 @@ int RecordMerger::earliestReadyLane() const
 }
 
 // Hands out the lane's head unit, or as much of it as fits (the rest goes first next time).
-std::size_t RecordMerger::emit(Lane& lane, EventRecord* out, std::size_t max)
+std::size_t RecordMerger::handOut(Lane& lane, EventRecord* out, std::size_t max)
 {
     std::size_t n = 0;
     const std::size_t end = unitEnd(lane);
@@ -154,7 +154,7 @@ std::size_t RecordMerger::drain(EventRecord* out, std::size_t max)
                 limit = std::min(limit, bound(m_lanes[i], consumerNs));
         if (t > limit)
             break;
-        n += emit(lane, out + n, max - n);
+        n += handOut(lane, out + n, max - n);
         if (n == max && lane.head < lane.staged.size() && isText(lane.staged[lane.head]))
             m_unfinished = best;
     }

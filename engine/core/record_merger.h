@@ -43,7 +43,7 @@ private:
     std::int64_t bound(const Lane& lane, std::int64_t consumerNs) const;
     std::size_t unitEnd(const Lane& lane) const;
     bool headReady(const Lane& lane) const;
-    std::size_t emit(Lane& lane, EventRecord* out, std::size_t max);
+    std::size_t handOut(Lane& lane, EventRecord* out, std::size_t max);
     int earliestReadyLane() const;
 
     std::vector<Lane> m_lanes;
