@@ -17,6 +17,7 @@ class QLabel;
 class QLineEdit;
 class QSpinBox;
 class QCheckBox;
+class QComboBox;
 
 namespace loopscope {
 
@@ -96,6 +97,7 @@ private:
     QLineEdit* m_bind = nullptr;
     QLineEdit* m_root = nullptr;
     QCheckBox* m_fileCache = nullptr;
+    QComboBox* m_model = nullptr;
     QLabel* m_url = nullptr;
     QLabel* m_error = nullptr;
     QLabel* m_rate = nullptr;
