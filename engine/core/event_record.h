@@ -6,9 +6,10 @@
 // Timestamps are CLOCK_MONOTONIC nanoseconds (the same clock in every thread, so lanes line up).
 //
 // Records from one producer arrive in the order they were recorded. Their timestamps are
-// non-decreasing except for DiskReadStarted/DiskReadDone, which carry the disk worker's own
-// clock readings and are recorded by the loop when it learns of the completion (so they are
-// a little in the past).
+// non-decreasing except for the event loop's DiskReadStarted/DiskReadDone, which carry the disk
+// worker's own clock readings and are recorded by the loop when it learns of the completion (so
+// they are a little in the past). Several producer threads (the thread-per-connection server)
+// each record into a ring of their own; the Recorder merges them into one stream by time.
 #pragma once
 
 #include <cstddef>
@@ -47,7 +48,9 @@ enum class EventKind : std::uint8_t {
                                 // ReadingHeaders -> FetchingFile. Followed by RequestText records.
     RequestText = 7,            // Side record: up to 16 bytes of the preceding request's target,
                                 // see textOf(). aux: bytes used (low 8 bits) | kTextLast flag.
-    DiskReadStarted = 8,        // t: the worker's own start time. aux: worker index. arg: file offset.
+    DiskReadStarted = 8,        // t: the worker's own start time. aux: worker index (1..n; 0 when
+                                // the serving thread read the file itself: the blocking and
+                                // thread-per-connection servers). arg: file offset.
     DiskReadDone = 9,           // t: the worker's own end time. arg: bytes read. aux: errno (0 = ok).
                                 // The first read of a request moves FetchingFile -> WritingHeaders.
     ResponseHeadersWritten = 10,// arg: status code. aux: header bytes. WritingHeaders -> WritingBody.
