@@ -107,6 +107,14 @@ std::optional<ServerOptions> parseServerOptions(const std::vector<std::string>& 
             if (!in.number(a, 1, 64, "a whole number from 1 to 64", n))
                 return std::nullopt;
             o.config.diskWorkers = unsigned(n);
+        } else if (a == "--model") {
+            std::string name;
+            if (!in.value(a, name))
+                return std::nullopt;
+            if (!parseServerModel(name, o.config.model)) {
+                error = "--model " + name + " is not a server model; choose " + serverModelNames() + ".";
+                return std::nullopt;
+            }
         } else if (a == "--no-file-cache") {
             o.config.fileCache = false;
         } else if (a == "--no-record") {
@@ -133,8 +141,8 @@ std::string serverUsage()
 {
     return R"(Usage: loopscope-server --root DIR [options]
 
-Serves the files under DIR over HTTP/1.1 from one epoll event loop and records every step of
-every connection (accepted, request headers read, file read from disk, headers written, body
+Serves the files under DIR over HTTP/1.1 (from one epoll event loop unless --model says
+otherwise) and records every step of every connection (accepted, request headers read, file read from disk, headers written, body
 written, closed). On Ctrl+C (SIGINT), SIGTERM or at the end of --duration it stops, writes the
 trace if asked, prints a summary and exits 0.
 
@@ -143,6 +151,10 @@ Options:
   --port N                 TCP port to listen on (default 8080; 0 picks a free port)
   --bind ADDR              IPv4 address to listen on (default 127.0.0.1, this machine only;
                            0.0.0.0 serves every network the machine is on)
+  --model NAME             how connections are served: eventloop (default: one epoll loop,
+                           files read by disk workers), blocking (one thread serves one
+                           connection at a time; the rest wait in the listen backlog) or
+                           threads (one thread per connection, blocking I/O)
   --trace FILE             write the recording to FILE when stopping; the format follows the
                            name: .json (Chrome trace, opens in ui.perfetto.dev and
                            chrome://tracing), .json.gz (the same, gzipped), .csv (raw events)
@@ -152,10 +164,11 @@ Options:
   --keepalive-timeout S    close a keep-alive connection idle for S seconds (default 5)
   --max-connections N      connections served at once; more are accepted and closed at once
                            (default 10000)
-  --disk-workers N         threads that open and read files (default 2)
+  --disk-workers N         threads that open and read files (default 2; event loop only)
   --no-file-cache          send every request to a disk worker; by default files up to
                            256 KiB read in the last second are served from memory (the
-                           trace shows such a request as a cache hit, not a disk read)
+                           trace shows such a request as a cache hit, not a disk read;
+                           event loop only: the other models read every file)
   --no-record              record nothing (to measure what recording costs)
   -q, --quiet              print only errors
   -h, --help               show this help

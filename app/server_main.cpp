@@ -1,8 +1,9 @@
 // loopscope-server: the headless program. Serves a folder, records every step, and on SIGINT,
 // SIGTERM or after --duration writes the trace and exits.
 //
-// Threads: the engine's loop and disk workers, and this main thread, which drains the recorder's
-// ring every few milliseconds straight into the streaming trace writer (so a long run never
+// Threads: the server's own (the event loop and its disk workers, or the blocking server's one
+// thread, or an acceptor and a thread per connection), and this main thread, which drains the
+// recorder every few milliseconds (one stream merged by time from every producer thread's ring) straight into the streaming trace writer (so a long run never
 // holds its whole recording in memory) and waits for the stop signal with sigtimedwait.
 #include "cli_options.h"
 
@@ -91,8 +92,8 @@ int main(int argc, char** argv)
         return fail(started.error, 1);
     info.listenAddress = options->config.bindAddress + ":" + std::to_string(server.port());
     if (!options->quiet)
-        std::printf("loopscope-server: serving %s at http://%s/%s; press Ctrl+C to stop.\n",
-                    options->config.root.c_str(), info.listenAddress.c_str(),
+        std::printf("loopscope-server: serving %s at http://%s/ (%s model)%s; press Ctrl+C to stop.\n",
+                    options->config.root.c_str(), info.listenAddress.c_str(), toString(options->config.model),
                     options->tracePath.empty() ? "" : (" (recording to " + options->tracePath + ")").c_str());
     std::fflush(stdout);
 

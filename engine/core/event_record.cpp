@@ -32,8 +32,15 @@ const char* toString(EventKind kind)
     case EventKind::GuiLoopDelay: return "GuiLoopDelay";
     case EventKind::GuiWork: return "GuiWork";
     case EventKind::LoadPhase: return "LoadPhase";
+    case EventKind::ThreadStarted: return "ThreadStarted";
+    case EventKind::ThreadExited: return "ThreadExited";
     }
     return "Unknown";
+}
+
+bool isKnownKind(EventKind kind)
+{
+    return static_cast<int>(kind) < kEventKindCount;
 }
 
 const char* toString(ConnectionState state)

@@ -6,9 +6,10 @@
 // Timestamps are CLOCK_MONOTONIC nanoseconds (the same clock in every thread, so lanes line up).
 //
 // Records from one producer arrive in the order they were recorded. Their timestamps are
-// non-decreasing except for DiskReadStarted/DiskReadDone, which carry the disk worker's own
-// clock readings and are recorded by the loop when it learns of the completion (so they are
-// a little in the past).
+// non-decreasing except for the event loop's DiskReadStarted/DiskReadDone, which carry the disk
+// worker's own clock readings and are recorded by the loop when it learns of the completion (so
+// they are a little in the past). Several producer threads (the thread-per-connection server)
+// each record into a ring of their own; the Recorder merges them into one stream by time.
 #pragma once
 
 #include <cstddef>
@@ -47,7 +48,9 @@ enum class EventKind : std::uint8_t {
                                 // ReadingHeaders -> FetchingFile. Followed by RequestText records.
     RequestText = 7,            // Side record: up to 16 bytes of the preceding request's target,
                                 // see textOf(). aux: bytes used (low 8 bits) | kTextLast flag.
-    DiskReadStarted = 8,        // t: the worker's own start time. aux: worker index. arg: file offset.
+    DiskReadStarted = 8,        // t: the worker's own start time. aux: worker index (1..n; 0 when
+                                // the serving thread read the file itself: the blocking and
+                                // thread-per-connection servers). arg: file offset.
     DiskReadDone = 9,           // t: the worker's own end time. arg: bytes read. aux: errno (0 = ok).
                                 // The first read of a request moves FetchingFile -> WritingHeaders.
     ResponseHeadersWritten = 10,// arg: status code. aux: header bytes. WritingHeaders -> WritingBody.
@@ -76,13 +79,27 @@ enum class EventKind : std::uint8_t {
                                 // index (0-based). aux: 1 when the generator stopped or finished
                                 // (arg: the last phase's index), else 0. Followed by RequestText
                                 // records (conn 0) naming the phase.
+    // The thread-per-connection server (ServerModel::Threads), recorded by the thread itself
+    // (conn = 0, thread = its number, clamped to 253):
+    ThreadStarted = 27,         // arg: thread number (1, 2, ...: the lowest free one, reused after
+                                // a thread exits). aux: the connection it serves.
+    ThreadExited = 28,          // arg: thread number. aux: the connection it served.
 };
-inline constexpr int kEventKindCount = 27;
+// One past the highest kind.
+inline constexpr int kEventKindCount = 29;
 
 // Lanes that are not connections (EventRecord::thread).
 inline constexpr std::uint8_t kEngineLoopThread = 0;
 inline constexpr std::uint8_t kGuiThread = 0xff;
 inline constexpr std::uint8_t kLoadGeneratorThread = 0xfe;
+// EventRecord::thread of the thread-per-connection server's thread `number` (1, 2, ...).
+inline std::uint8_t threadField(unsigned number)
+{
+    return std::uint8_t(number < kLoadGeneratorThread ? number : kLoadGeneratorThread - 1);
+}
+
+// True for kinds this build knows.
+bool isKnownKind(EventKind kind);
 
 // What the GUI was doing (aux of GuiWork): the visualiser shows its own cost.
 enum class GuiWorkKind : std::uint8_t { Drain = 0, Paint = 1, Charts = 2, Table = 3, Export = 4 };
@@ -117,7 +134,9 @@ struct EventRecord {
     EventKind kind = EventKind::ServerStarted;
     ConnectionState from = ConnectionState::None;
     ConnectionState to = ConnectionState::None;
-    std::uint8_t thread = 0; // producing lane: 0 = engine loop
+    std::uint8_t thread = 0; // producing lane: 0 = engine loop (the event loop, the blocking
+                             // server, the acceptor); disk records: the disk worker (1..n) or,
+                             // in the thread-per-connection server, the connection's thread
     std::uint32_t reserved = 0;
 };
 static_assert(sizeof(EventRecord) == 32, "EventRecord is a 32-byte file format");

@@ -1,89 +1,90 @@
-// Recorder: the engine's side of recording. Wraps one EventRing and never blocks.
+// Recorder: the engine's side of recording. Each producer thread writes into its own SPSC ring
+// (a ProducerRing); the consumer drains one stream merged from all of them by time.
 //
-// Contract: one producer thread at a time calls record()/recordText() (the engine loop); one
-// consumer thread calls drain(). When the ring is full the record is counted as dropped; as soon
-// as there is room again the producer first pushes a RecordsDropped record carrying that count
-// (stamped with the time of the first record lost), so the consumer sees every loss, in order,
-// at the place it happened. A disabled recorder records nothing and holds no ring memory (used
-// to measure what recording costs).
+// Contract: the main ring (ring 0) is written by the server's main thread (the event loop, the
+// blocking server's one thread, the thread-per-connection server's acceptor) through record()/
+// recordText() here, exactly as fast as a lone ring. Other threads (the thread-per-connection
+// server's connection threads) take a ring of their own with acquireProducer() and give it back
+// with releaseProducer(); rings are reused, so their number (1, 2, ...) is a small "thread N"
+// that lanes can show. One consumer thread calls drain(), which returns records in time order
+// across rings (see RecordMerger); while only the main ring exists it pops it directly. Nothing
+// is lost silently: each ring counts its drops and delivers them in its stream as RecordsDropped.
+// A disabled recorder records nothing and holds no ring memory (used to measure what recording
+// costs).
 #pragma once
 
-#include "core/event_ring.h"
+#include "core/producer_ring.h"
+#include "core/record_merger.h"
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <mutex>
+#include <set>
 #include <string_view>
+#include <vector>
 
 namespace loopscope {
 
 class Recorder {
 public:
-    static constexpr std::size_t kDefaultCapacity = 1u << 20; // 32 MiB of records at most
+    static constexpr std::size_t kDefaultCapacity = 1u << 20;     // 32 MiB of records at most
+    static constexpr std::size_t kThreadRingCapacity = 1u << 14;  // 512 KiB per extra thread
+    static constexpr unsigned kMaxProducers = 4096;               // rings at once, main included
 
-    explicit Recorder(std::size_t capacity = kDefaultCapacity, bool enabled = true);
+    explicit Recorder(std::size_t capacity = kDefaultCapacity, bool enabled = true,
+                      std::size_t threadRingCapacity = kThreadRingCapacity);
+    ~Recorder();
+    Recorder(const Recorder&) = delete;
+    Recorder& operator=(const Recorder&) = delete;
 
-    bool enabled() const { return m_enabled; }
+    bool enabled() const { return m_main.enabled(); }
 
-    // Producer side: the hot path. Writes the fields straight into the ring slot.
+    // Main ring, producer side: the hot path.
     void record(std::int64_t t_ns, EventKind kind, std::uint32_t conn, ConnectionState from,
                 ConnectionState to, std::uint64_t arg, std::uint32_t aux, std::uint8_t thread = 0)
     {
-        if (!m_enabled)
-            return;
-        if (m_pendingDrops != 0 && !flushDrops(t_ns)) {
-            countDrop(t_ns);
-            return;
-        }
-        EventRecord* slot = m_ring.claim();
-        if (!slot) {
-            countDrop(t_ns);
-            return;
-        }
-        slot->t_ns = t_ns;
-        slot->arg = arg;
-        slot->conn = conn;
-        slot->aux = aux;
-        slot->kind = kind;
-        slot->from = from;
-        slot->to = to;
-        slot->thread = thread;
-        slot->reserved = 0;
-        m_ring.publish();
+        m_main.record(t_ns, kind, conn, from, to, arg, aux, thread);
     }
     // A record built elsewhere. `t_ns` is when it happened, for drop accounting (a RequestText
     // record's own t_ns field holds text).
-    void record(const EventRecord& r, std::int64_t t_ns);
-    void record(const EventRecord& r) { record(r, r.kind == EventKind::RequestText ? m_lastNs : r.t_ns); }
+    void record(const EventRecord& r, std::int64_t t_ns) { m_main.record(r, t_ns); }
+    void record(const EventRecord& r) { m_main.record(r); }
     // Records the request target as RequestText side records after RequestHeadersRead at t_ns.
-    void recordText(std::uint32_t conn, std::string_view text, std::int64_t t_ns);
-    void recordText(std::uint32_t conn, std::string_view text) { recordText(conn, text, m_lastNs); }
+    void recordText(std::uint32_t conn, std::string_view text, std::int64_t t_ns) { m_main.recordText(conn, text, t_ns); }
+    void recordText(std::uint32_t conn, std::string_view text) { m_main.recordText(conn, text); }
     // Tries once to deliver a pending drop count (call when the producer goes idle or stops).
-    bool flushDrops(std::int64_t t_ns);
+    bool flushDrops(std::int64_t t_ns) { return m_main.flushDrops(t_ns); }
+    ProducerRing& mainProducer() { return m_main; }
 
-    // Consumer side.
-    std::size_t drain(EventRecord* out, std::size_t max) { return m_ring.pop(out, max); }
-    std::size_t waiting() const { return m_ring.size(); }
+    // Other producer threads. acquireProducer() returns a ring marked busy and its number
+    // (>= 1, the lowest free one), or nullptr when kMaxProducers rings are in use. The ring
+    // passes to the thread that will use it through whatever starts that thread.
+    // releaseProducer() is called by that thread when it is done (it flushes pending drops).
+    ProducerRing* acquireProducer(unsigned& number);
+    void releaseProducer(unsigned number, std::int64_t nowNs);
 
-    // Either side: total records dropped so far (including those not yet reported in the ring).
-    std::uint64_t droppedTotal() const { return m_droppedTotal.load(std::memory_order_relaxed); }
-    std::size_t capacity() const { return m_ring.capacity(); }
+    // Consumer side: up to `max` records, merged in time order across rings.
+    std::size_t drain(EventRecord* out, std::size_t max);
+    // Approximate number of records not yet drained (either side may call it).
+    std::size_t waiting() const;
+
+    // Either side: total records dropped so far (including those not yet reported in a ring).
+    std::uint64_t droppedTotal() const;
+    std::size_t capacity() const { return m_main.capacity(); }
+    // Rings created so far (the main one included): the most threads that recorded at once.
+    unsigned ringCount() const { return m_ringCount.load(std::memory_order_acquire); }
 
 private:
-    void countDrop(std::int64_t t_ns)
-    {
-        if (m_pendingDrops++ == 0)
-            m_firstDropNs = t_ns;
-        m_droppedTotal.store(m_droppedTotal.load(std::memory_order_relaxed) + 1,
-                             std::memory_order_relaxed);
-    }
-
-    EventRing m_ring;
-    bool m_enabled;
-    // Producer-owned.
-    std::uint64_t m_pendingDrops = 0;
-    std::int64_t m_firstDropNs = 0;
-    std::int64_t m_lastNs = 0; // time of the last record given with its own time
-    std::atomic<std::uint64_t> m_droppedTotal{0};
+    ProducerRing m_main;
+    std::size_t m_threadRingCapacity;
+    // Ring n (n >= 1) lives at m_rings[n]; published by m_ringCount (release), never removed.
+    std::unique_ptr<ProducerRing*[]> m_rings;
+    std::atomic<unsigned> m_ringCount{1};
+    std::mutex m_mutex; // guards m_owned and m_free (producers taking and giving back rings)
+    std::vector<std::unique_ptr<ProducerRing>> m_owned;
+    std::set<unsigned> m_free;
+    RecordMerger m_merger; // consumer-owned
 };
 
 } // namespace loopscope

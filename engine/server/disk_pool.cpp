@@ -204,13 +204,18 @@ FileDescriptor openRequested(int rootFd, DiskJob& job, struct stat& st, std::str
 
 void DiskPool::run(DiskJob& job)
 {
+    runDiskJob(m_rootFd, job);
+}
+
+void runDiskJob(int rootFd, DiskJob& job)
+{
     if (job.type == DiskJob::Type::ReadChunk) {
         readChunk(job);
         return;
     }
     struct stat st{};
     std::string servedPath;
-    FileDescriptor fd = openRequested(m_rootFd, job, st, servedPath);
+    FileDescriptor fd = openRequested(rootFd, job, st, servedPath);
     if (!fd.valid())
         return;
     planFileResponse(job.method, servedPath, job.range, job.ifModifiedSince, st, job.plan);
@@ -219,7 +224,7 @@ void DiskPool::run(DiskJob& job)
     job.file = std::move(fd);
     job.offset = job.plan.bodyOffset;
     job.length = std::size_t(std::min<std::uint64_t>(job.plan.bodyLength,
-        job.plan.bodyLength <= kWholeFileBytes ? kWholeFileBytes : kChunkBytes));
+        job.plan.bodyLength <= DiskPool::kWholeFileBytes ? DiskPool::kWholeFileBytes : DiskPool::kChunkBytes));
     readChunk(job);
     if (job.error != 0) {
         job.file.reset();
@@ -227,7 +232,7 @@ void DiskPool::run(DiskJob& job)
         return;
     }
     // Small files are done with their descriptor; big ones keep it for the next chunks.
-    if (job.plan.bodyLength <= kWholeFileBytes)
+    if (job.plan.bodyLength <= DiskPool::kWholeFileBytes)
         job.file.reset();
 }
 

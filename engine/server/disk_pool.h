@@ -88,6 +88,13 @@ struct DiskJob {
     std::uint8_t worker = 0;
 };
 
+// Does one job on the calling thread: OpenFile opens the request's file beneath rootFd (a
+// directory's index.html), plans the response and reads the body's first chunk (the whole file
+// up to kWholeFileBytes); ReadChunk reads the next chunk. Disk workers run it, and so do the
+// blocking and thread-per-connection servers, which read files on their serving thread. The
+// caller sets startNs/endNs/worker.
+void runDiskJob(int rootFd, DiskJob& job);
+
 class DiskPool {
 public:
     // Files up to this size are read whole by OpenFile; bigger ones in chunks of kChunkBytes.

@@ -468,16 +468,7 @@ void EventLoop::startErrorResponse(Connection& c, int status, const ResponsePlan
     c.body = c.errorBody.data();
     c.bodyBytes = isHead ? 0 : c.errorBody.size();
     c.bodyTotal = c.bodyBytes;
-    ResponseHead head;
-    head.status = status;
-    head.contentType = "text/html; charset=utf-8";
-    head.contentLength = c.errorBody.size();
-    head.allowGetHead = status == 405;
-    if (plan) {
-        head.location = plan->location;
-        head.contentRange = plan->contentRange;
-    }
-    sendHead(c, head, nowNs);
+    sendHead(c, errorResponseHead(status, plan, c.errorBody.size()), nowNs);
 }
 
 // A file response (200, 206, 304); the body's first bytes are already in c.body.
@@ -485,14 +476,7 @@ void EventLoop::startResponse(Connection& c, const ResponsePlan& plan, std::int6
 {
     c.status = plan.status;
     c.bodyTotal = plan.bodyLength;
-    ResponseHead head;
-    head.status = plan.status;
-    head.contentType = plan.contentType;
-    head.contentLength = plan.contentLength;
-    head.lastModified = plan.lastModified;
-    head.contentRange = plan.contentRange;
-    head.acceptRanges = true;
-    sendHead(c, head, nowNs);
+    sendHead(c, fileResponseHead(plan), nowNs);
 }
 
 void EventLoop::sendHead(Connection& c, const ResponseHead& head, std::int64_t nowNs)

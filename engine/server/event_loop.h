@@ -19,6 +19,7 @@
 #include "server/disk_pool.h"
 #include "server/file_cache.h"
 #include "server/server.h"
+#include "server/server_model.h"
 #include "server/timer_list.h"
 #include "http/response.h"
 
@@ -33,26 +34,20 @@ namespace loopscope {
 
 class Recorder;
 
-struct LoopCounters {
-    std::atomic<std::uint64_t> connectionsAccepted{0};
-    std::atomic<std::uint64_t> requestsServed{0};
-    std::atomic<std::uint64_t> activeConnections{0};
-};
-
-class EventLoop {
+class EventLoop : public ServerModelRunner {
 public:
     // Takes ownership of the listening socket and the root directory fd.
     EventLoop(const ServerConfig& config, int listenFd, int rootFd, Recorder& recorder,
               LoopCounters& counters, std::uint32_t firstConnectionId);
-    ~EventLoop();
+    ~EventLoop() override;
     EventLoop(const EventLoop&) = delete;
     EventLoop& operator=(const EventLoop&) = delete;
 
     // Creates epoll, eventfds and the disk workers; returns 0 or -errno.
-    int open();
-    void run();     // on the engine thread, until wake()
-    void wake();    // from any thread: makes run() return soon
-    std::uint32_t nextConnectionId() const { return m_nextId; }
+    int open() override;
+    void run() override;     // on the engine thread, until wake()
+    void wake() override;    // from any thread: makes run() return soon
+    std::uint32_t nextConnectionId() const override { return m_nextId; }
 
 private:
     // Phases of one iteration.

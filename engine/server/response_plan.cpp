@@ -67,6 +67,32 @@ void planErrorResponse(int status, ResponsePlan& plan)
     plan.status = status;
 }
 
+ResponseHead fileResponseHead(const ResponsePlan& plan)
+{
+    ResponseHead head;
+    head.status = plan.status;
+    head.contentType = plan.contentType;
+    head.contentLength = plan.contentLength;
+    head.lastModified = plan.lastModified;
+    head.contentRange = plan.contentRange;
+    head.acceptRanges = true;
+    return head;
+}
+
+ResponseHead errorResponseHead(int status, const ResponsePlan* plan, std::size_t bodyBytes)
+{
+    ResponseHead head;
+    head.status = status;
+    head.contentType = "text/html; charset=utf-8";
+    head.contentLength = bodyBytes;
+    head.allowGetHead = status == 405;
+    if (plan) {
+        head.location = plan->location;
+        head.contentRange = plan->contentRange;
+    }
+    return head;
+}
+
 int statusForOpenError(int error)
 {
     switch (error) {

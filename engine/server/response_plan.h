@@ -3,6 +3,7 @@
 // with tables and can run on a disk worker.
 #pragma once
 
+#include "http/response.h"
 #include "server/disk_pool.h"
 
 #include <sys/stat.h>
@@ -16,6 +17,14 @@ void planFileResponse(HttpMethod method, std::string_view path, std::string_view
 
 // An error or redirect without a file body (301, 403, 404, 500...).
 void planErrorResponse(int status, ResponsePlan& plan);
+
+// The head of a file response (200, 206, 304) for `plan` (views into it: keep it alive). The
+// caller adds Date and keep-alive.
+ResponseHead fileResponseHead(const ResponsePlan& plan);
+
+// The head of an error page, redirect or 416 whose body is errorBody(status) of `bodyBytes`;
+// `plan` (may be null) gives Location and Content-Range.
+ResponseHead errorResponseHead(int status, const ResponsePlan* plan, std::size_t bodyBytes);
 
 // The status a failed open/fstat maps to: ENOENT/ENOTDIR -> 404, EACCES/EPERM/EXDEV/ELOOP -> 403,
 // anything else -> 500.

@@ -1,7 +1,10 @@
 #include "server/server.h"
 
+#include "core/clock.h"
 #include "core/recorder.h"
+#include "server/blocking_server.h"
 #include "server/event_loop.h"
+#include "server/thread_server.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -96,7 +99,48 @@ std::uint16_t boundPort(int fd)
     return ntohs(addr.sin_port);
 }
 
+std::unique_ptr<ServerModelRunner> makeRunner(const ServerConfig& config, int listenFd, int rootFd,
+                                              Recorder& recorder, LoopCounters& counters,
+                                              std::uint32_t firstConnectionId)
+{
+    switch (config.model) {
+    case ServerModel::Blocking:
+        return std::make_unique<BlockingServer>(config, listenFd, rootFd, recorder, counters, firstConnectionId);
+    case ServerModel::Threads:
+        return std::make_unique<ThreadServer>(config, listenFd, rootFd, recorder, counters, firstConnectionId);
+    case ServerModel::EventLoop:
+        break;
+    }
+    return std::make_unique<EventLoop>(config, listenFd, rootFd, recorder, counters, firstConnectionId);
+}
+
 } // namespace
+
+const char* toString(ServerModel model)
+{
+    switch (model) {
+    case ServerModel::EventLoop: return "eventloop";
+    case ServerModel::Blocking: return "blocking";
+    case ServerModel::Threads: return "threads";
+    }
+    return "eventloop";
+}
+
+bool parseServerModel(std::string_view name, ServerModel& out)
+{
+    for (ServerModel m : {ServerModel::EventLoop, ServerModel::Blocking, ServerModel::Threads}) {
+        if (name == toString(m)) {
+            out = m;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char* serverModelNames()
+{
+    return "eventloop, blocking or threads";
+}
 
 struct Server::Impl {
     explicit Impl(Recorder* r) : recorder(r ? r : &disabled) {}
@@ -104,7 +148,7 @@ struct Server::Impl {
     Recorder disabled{2, false};
     Recorder* recorder;
     std::mutex mutex; // serialises start() and stop()
-    std::unique_ptr<EventLoop> loop;
+    std::unique_ptr<ServerModelRunner> loop; // the model serving now
     std::thread thread;
     std::atomic<std::uint16_t> port{0};
     std::uint32_t nextConnectionId = 1; // ids stay unique across restarts of one Server
@@ -137,13 +181,20 @@ StartResult Server::start(const ServerConfig& config)
         return result;
     }
     const std::uint16_t port = boundPort(listenFd);
-    auto loop = std::make_unique<EventLoop>(config, listenFd, rootFd, *m_impl->recorder,
-                                            m_impl->counters, m_impl->nextConnectionId);
+    auto loop = makeRunner(config, listenFd, rootFd, *m_impl->recorder, m_impl->counters,
+                           m_impl->nextConnectionId);
     if (const int rc = loop->open(); rc != 0)
-        return {false, std::string("Cannot start the event loop: ") + std::strerror(-rc) + "."};
+        return {false, std::string("Cannot start the ") + toString(config.model) + " server: "
+                           + std::strerror(-rc) + "."};
     m_impl->loop = std::move(loop);
     m_impl->port = port;
-    m_impl->thread = std::thread([loop = m_impl->loop.get()] { loop->run(); });
+    // The main ring is busy while the server's main thread runs (the blocking models mark their
+    // own waits idle), so a consumer merging rings never passes it by.
+    m_impl->recorder->mainProducer().markBusy();
+    m_impl->thread = std::thread([loop = m_impl->loop.get(), recorder = m_impl->recorder] {
+        loop->run();
+        recorder->mainProducer().markIdle(monotonicNs());
+    });
     return {true, {}};
 }
 

@@ -1,11 +1,15 @@
-// Server: the event-loop HTTP/1.1 static-file server that records every step.
+// Server: the HTTP/1.1 static-file server that records every step, served by one of three
+// models (ServerModel): the epoll event loop (the default), a blocking server that serves one
+// connection at a time, or a thread per connection. All three answer the same bytes and record
+// the same steps; only who waits where differs.
 //
 // Contract: start() and stop() may be called from any thread, any number of times, in any order.
 // start() binds and listens on the calling thread (so its errors are reported synchronously as
 // one clear sentence) and then runs the loop on a new engine thread; stop() wakes the loop, which
 // closes every connection, and joins the engine thread and the disk workers, releasing every fd.
-// The loop thread is the only producer of the Recorder passed in (which must outlive the server);
-// it never blocks except in epoll_wait.
+// The server's main thread writes the Recorder's main ring (which must outlive the server); the
+// thread-per-connection model's threads take rings of their own. The event loop never blocks
+// except in epoll_wait.
 #pragma once
 
 #include "http/request.h"
@@ -14,12 +18,27 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace loopscope {
 
 class Recorder;
 
+enum class ServerModel : std::uint8_t {
+    EventLoop = 0, // one epoll loop, disk work on a few worker threads (the seed)
+    Blocking = 1,  // one thread, one connection at a time, blocking I/O
+    Threads = 2,   // an acceptor and one thread per connection, blocking I/O
+};
+
+// "eventloop", "blocking", "threads": the names --model and the GUI use.
+const char* toString(ServerModel model);
+// Parses one of those names; false if it is none of them.
+bool parseServerModel(std::string_view name, ServerModel& out);
+// "eventloop, blocking or threads", for error messages.
+const char* serverModelNames();
+
 struct ServerConfig {
+    ServerModel model = ServerModel::EventLoop;
     std::string root;                       // document root (must be an existing directory)
     std::string bindAddress = "127.0.0.1";  // IPv4 address to listen on
     std::uint16_t port = 8080;              // 0 picks an ephemeral port (see Server::port())
@@ -27,10 +46,11 @@ struct ServerConfig {
     std::chrono::milliseconds headerTimeout{10'000};   // first byte to complete head
     std::chrono::milliseconds keepAliveTimeout{5'000}; // idle between requests
     unsigned maxConnections = 10'000;
-    unsigned diskWorkers = 2;
+    unsigned diskWorkers = 2;               // event loop only: the others read on their own thread
     std::chrono::milliseconds acceptPause{100}; // after EMFILE/ENFILE
     // Open-file cache: files up to 256 KiB read by a disk worker are served from memory for this
     // long afterwards (recorded as FileCacheHit). Off: every request goes to a disk worker.
+    // Event loop only.
     bool fileCache = true;
     std::size_t fileCacheBytes = 32u << 20;
     std::chrono::milliseconds fileCacheValidity{1'000};

@@ -267,6 +267,8 @@ void ChromeTraceWriter::addOne(const EventRecord& r)
     case EventKind::LoopPollEnd:
     case EventKind::AcceptPaused:
     case EventKind::ServerFailed:
+    case EventKind::ThreadStarted:
+    case EventKind::ThreadExited:
         addLoopRecord(r, t);
         return;
     case EventKind::RecordsDropped:
@@ -291,7 +293,8 @@ ChromeTraceWriter::LoopLane& ChromeTraceWriter::loopLane(std::uint8_t thread)
     LoopLane& lane = (*m_loops)[thread];
     if (!lane.named) {
         lane.named = true;
-        std::string name = thread == 0 ? std::string("engine loop") : "lane " + std::to_string(thread);
+        // Lanes other than the loop's are the thread-per-connection server's threads.
+        std::string name = thread == 0 ? std::string("engine loop") : "thread " + std::to_string(thread);
         // Sort index 1 is the GUI loop's, right below the engine loop it is compared with.
         writeThreadNames(kLoopTid + thread, name, thread == 0 ? 0 : std::int64_t(thread) + 1);
     }
@@ -328,6 +331,10 @@ void ChromeTraceWriter::addLoopRecord(const EventRecord& r, std::int64_t t)
         args.number("errno", r.arg);
         if (r.arg > 0 && r.arg < 4096)
             args.text("error", trace_text::errnoText(int(r.arg)));
+        break;
+    case EventKind::ThreadStarted:
+    case EventKind::ThreadExited:
+        args.number("thread", r.arg).number("conn", r.aux);
         break;
     default: // a connection event without a connection, or a kind this build does not know
         if (r.conn != 0)

@@ -16,7 +16,7 @@
 //
 // Tracks, one tid each (thread_name and thread_sort_index metadata: the engine loop first, the
 // GUI loop right after it, then producer lanes, then connections):
-//  - "engine loop" (tid 1; producer lane k > 0 is tid 1 + k, "lane k", sort index 1 + k):
+//  - "engine loop" (tid 1; producer lane k > 0 is tid 1 + k, "thread k", sort index 1 + k):
 //    X spans "epoll_wait" (args timeout_ms, ready) and "dispatch" (PollEnd to the next
 //    PollBegin, args ready), and instants for server events (ServerStarted, AcceptPaused, ...).
 //  - "GUI event loop" (tid 257, sort index 1; the Gui* kinds, whatever their thread field):

@@ -111,6 +111,13 @@ void appendServerDetail(std::string& out, const EventRecord& r)
         out += "server failed: "sv;
         appendErrno(out, r.arg);
         return;
+    case EventKind::ThreadStarted:
+    case EventKind::ThreadExited:
+        out += "thread "sv;
+        appendUnsigned(out, r.arg);
+        out += r.kind == EventKind::ThreadStarted ? " serves connection "sv : " done with connection "sv;
+        appendUnsigned(out, r.aux);
+        return;
     default:
         return;
     }
@@ -219,7 +226,7 @@ std::string guiWorkText(std::uint32_t kind)
 void appendRecordDetail(std::string& out, const EventRecord& record)
 {
     const auto kind = static_cast<unsigned>(record.kind);
-    if (kind >= static_cast<unsigned>(kEventKindCount)) {
+    if (!isKnownKind(record.kind)) {
         out += "unknown kind "sv;
         appendUnsigned(out, kind);
         return;

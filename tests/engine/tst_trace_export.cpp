@@ -1092,6 +1092,7 @@ private slots:
     void smallSessionMeansWhatHappened();
     void sessionStartingMidConnection();
     void csvDescribesCacheAndGui();
+    void threadRecordsGetThreadTracks();
     void guiIterationsPerSecond_data();
     void guiIterationsPerSecond();
     void guiSpansNestWhateverTheirOrder();
@@ -1428,6 +1429,49 @@ void TestTraceExport::csvDescribesCacheAndGui()
                  return out;
              }()),
              QByteArray("GUI work kind 77 for 1234.567 ms"));
+}
+
+// The thread-per-connection server's ThreadStarted/ThreadExited: instants on a "thread N" track
+// with the thread number and connection in args; the CSV says it in words.
+void TestTraceExport::threadRecordsGetThreadTracks()
+{
+    std::vector<EventRecord> records = {record(K::ServerStarted, 1'000, 0, S::None, S::None, 8080, 10)};
+    EventRecord started = record(K::ThreadStarted, 2'000, 0, S::None, S::None, 3, 42);
+    started.thread = 3;
+    EventRecord exited = record(K::ThreadExited, 9'000, 0, S::None, S::None, 3, 42);
+    exited.thread = 3;
+    records.push_back(started);
+    records.push_back(exited);
+    records.push_back(record(K::ServerStopped, 10'000));
+
+    const QJsonDocument doc = QJsonDocument::fromJson(chromeJsonInMemory(records, 1));
+    QVERIFY(doc.isObject());
+    bool named = false;
+    int instants = 0;
+    for (const QJsonValue& v : doc.object().value(QStringLiteral("traceEvents")).toArray()) {
+        const QJsonObject e = v.toObject();
+        const QString name = e.value(QStringLiteral("name")).toString();
+        if (name == QStringLiteral("thread_name")
+            && e.value(QStringLiteral("args")).toObject().value(QStringLiteral("name")).toString() == QStringLiteral("thread 3"))
+            named = true;
+        if (name == QStringLiteral("ThreadStarted") || name == QStringLiteral("ThreadExited")) {
+            ++instants;
+            const QJsonObject args = e.value(QStringLiteral("args")).toObject();
+            QCOMPARE(args.value(QStringLiteral("thread")).toInt(), 3);
+            QCOMPARE(args.value(QStringLiteral("conn")).toInt(), 42);
+        }
+    }
+    QVERIFY(named);
+    QCOMPARE(instants, 2);
+
+    QList<QList<QByteArray>> rows;
+    QString error;
+    QVERIFY2(parseCsv(csvInMemory(records), rows, error), qPrintable(error));
+    QList<QByteArray> details;
+    for (const auto& row : rows)
+        if (row.value(1).startsWith("Thread"))
+            details << row.value(8);
+    QCOMPARE(details, (QList<QByteArray>{"thread 3 serves connection 42", "thread 3 done with connection 42"}));
 }
 
 void TestTraceExport::guiIterationsPerSecond_data()

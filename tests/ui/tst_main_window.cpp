@@ -7,6 +7,7 @@
 #include "test_support.h"
 #include "window/main_window.h"
 
+#include <QComboBox>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QProcess>
@@ -24,6 +25,7 @@ private slots:
     void initTestCase();
     void servesAndShowsConnectionLanes();
     void startErrorIsShownInTheWindow();
+    void modelBoxChoosesTheServerModel();
     void exportsTheRecording();
     void screenshotOptionWritesAPng();
 };
@@ -120,6 +122,37 @@ void TestMainWindow::startErrorIsShownInTheWindow()
     auto* error = w.findChild<QLabel*>(QStringLiteral("startError"));
     QVERIFY(error);
     QVERIFY2(error->text().contains(QStringLiteral("/definitely/not/here")), qPrintable(error->text()));
+}
+
+// The toolbar's Model box picks the server model, is locked while serving, and is remembered.
+void TestMainWindow::modelBoxChoosesTheServerModel()
+{
+    {
+        MainWindow w(testOptions());
+        w.show();
+        auto* model = w.findChild<QComboBox*>(QStringLiteral("serverModel"));
+        QVERIFY(model);
+        model->setCurrentIndex(model->findData(int(ServerModel::Threads)));
+        w.startServer();
+        QVERIFY(w.server().isRunning());
+        QVERIFY(!model->isEnabled());
+        QVERIFY(getWithClose(w.server().port(), "/index.html").starts_with("HTTP/1.1 200"));
+        // The thread-per-connection server's thread shows up in the recording.
+        const auto sawThread = [&] {
+            TraceStore& store = w.store();
+            for (std::uint64_t i = store.beginIndex(); i < store.endIndex(); ++i)
+                if (store.at(i).kind == EventKind::ThreadStarted)
+                    return true;
+            return false;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(sawThread(), 10000);
+        w.stopServer();
+        QVERIFY(model->isEnabled());
+    }
+    MainWindow again(testOptions());
+    auto* model = again.findChild<QComboBox*>(QStringLiteral("serverModel"));
+    QCOMPARE(ServerModel(model->currentData().toInt()), ServerModel::Threads);
+    QSettings().setValue(QStringLiteral("server/model"), QStringLiteral("eventloop")); // for the other tests
 }
 
 void TestMainWindow::exportsTheRecording()

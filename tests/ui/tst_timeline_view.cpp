@@ -91,6 +91,8 @@ private slots:
     void denseLanesUseLevelOfDetail();
     void paintTimeIsReported();
     void legendAndShortcutsExist();
+    void threadPerConnectionLanesNameTheirThread();
+    void replayWalksForwardAndStopsOnAKey();
 
 private:
     std::unique_ptr<Fixture> m_data;
@@ -339,6 +341,42 @@ void TestTimelineView::legendAndShortcutsExist()
     const auto keys = TimelineView::shortcuts();
     QVERIFY(keys.size() >= 8);
     QVERIFY(std::any_of(keys.begin(), keys.end(), [](const auto& k) { return k.first.contains("Z"); }));
+}
+
+// In the thread-per-connection model each connection's records carry its thread: the lane says so.
+void TestTimelineView::threadPerConnectionLanesNameTheirThread()
+{
+    TraceStore store;
+    TimelineModel model;
+    std::vector<EventRecord> records = request(1, kOrigin, kStep);
+    for (EventRecord& r : records)
+        if (r.kind != EventKind::ConnectionAccepted && r.kind != EventKind::RequestText)
+            r.thread = 3;
+    store.append(records.data(), records.size() - 1); // still open: without the close
+    model.ingest(store, 0, store.endIndex());
+    QCOMPARE(model.connection(1)->thread, std::uint8_t(3));
+    QCOMPARE(TimelinePainter::laneName(model, 0, kOrigin + 5 * kStep), QStringLiteral("thread 3: conn 1"));
+    // The event loop's records (thread 0) keep the plain lane name.
+    QCOMPARE(TimelinePainter::laneName(m_data->model, 0, kOrigin + 5 * kStep).startsWith(QStringLiteral("lane 0")), true);
+}
+
+// Slow motion: the right edge walks forward from 5 s before the newest record, a key stops it.
+void TestTimelineView::replayWalksForwardAndStopsOnAKey()
+{
+    TimelineView& view = *m_view;
+    view.startReplay(10 * kStep, 1.0); // real time, so a short wait shows movement
+    QVERIFY(view.replaying());
+    QVERIFY(!view.followLive());
+    const std::int64_t first = view.replayEdge();
+    QCOMPARE(first, m_data->model.firstTime()); // 1 s back reaches the recording's start
+    QVERIFY(first < m_data->model.lastTime());
+    QTRY_VERIFY_WITH_TIMEOUT(view.replayEdge() > first, 5000);
+    QTest::keyClick(&view, Qt::Key_Left);
+    QVERIFY(!view.replaying());
+    // Replayed to the end, it follows live data again.
+    view.startReplay(kStep / 10, 1.0);
+    QTRY_VERIFY_WITH_TIMEOUT(!view.replaying(), 5000);
+    QVERIFY(view.followLive());
 }
 
 QTEST_MAIN(TestTimelineView)

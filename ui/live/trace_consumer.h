@@ -1,5 +1,6 @@
 // TraceConsumer: the GUI end of the recording. A timer on the GUI thread (about 60 Hz) drains
-// the engine's ring in bulk into the TraceStore, adds the GUI's own records (its loop lane), and
+// the engine's recording in bulk (Recorder::drain: one stream merged by time from every producer
+// thread's ring) into the TraceStore, adds the GUI's own records (its loop lane), and
 // hands each appended range to the sinks (timeline, statistics, table).
 //
 // Contract: GUI thread only. Nothing is lost silently: engine drops arrive as RecordsDropped

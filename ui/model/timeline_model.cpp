@@ -70,6 +70,10 @@ void TimelineModel::onConnectionRecord(const EventRecord& r, std::uint64_t index
     const int lane = laneFor(r.conn, r.t_ns, index);
     ConnectionSummary& s = summary(r.conn);
     s.lastRecord = index;
+    // Disk records carry the disk worker in `thread`; the others the thread serving the
+    // connection (non-zero only in the thread-per-connection model).
+    if (r.thread != 0 && r.kind != EventKind::DiskReadStarted && r.kind != EventKind::DiskReadDone)
+        s.thread = r.thread;
     Lane& l = m_lanes[std::size_t(lane)];
     switch (r.kind) {
     case EventKind::DiskReadStarted:

@@ -96,6 +96,7 @@ struct ConnectionSummary {
     std::uint64_t firstRecord = 0; // store index of its first record (for the inspector's scan)
     std::uint64_t lastRecord = 0;
     std::uint32_t requests = 0;
+    std::uint8_t thread = 0; // the thread serving it (thread-per-connection model), 0 = the loop
 };
 static_assert(sizeof(ConnectionSummary) == 48);
 

@@ -92,8 +92,8 @@ void EventTablePanel::buildKindMenu()
     m_kindMenu->addSeparator();
     QList<QAction*> kindActions;
     for (int k = 0; k < kEventKindCount; ++k) {
-        if (EventKind(k) == EventKind::RequestText)
-            continue; // folded into its request's row, never a row of its own
+        if (EventKind(k) == EventKind::RequestText || !isKnownKind(EventKind(k)))
+            continue; // text is folded into its request's row; unknown kinds never occur
         QAction* a = m_kindMenu->addAction(QString::fromLatin1(toString(EventKind(k))));
         a->setCheckable(true);
         a->setData(k);

@@ -51,7 +51,14 @@ QString connection(const EventRecord& r)
 {
     if (r.conn != 0)
         return QString::number(r.conn);
-    return r.thread == kGuiThread ? QStringLiteral("GUI") : QStringLiteral("loop");
+    if (r.thread == kGuiThread)
+        return QStringLiteral("GUI");
+    if (r.thread == kLoadGeneratorThread)
+        return QStringLiteral("load");
+    // The thread-per-connection server's own records (ThreadStarted/Exited) name their thread.
+    if (r.kind == EventKind::ThreadStarted || r.kind == EventKind::ThreadExited)
+        return QStringLiteral("thread %1").arg(r.arg);
+    return QStringLiteral("loop");
 }
 
 std::string detail(const EventRecord& r, std::string_view target, bool haveTarget)

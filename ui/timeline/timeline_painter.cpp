@@ -304,7 +304,13 @@ QString TimelinePainter::laneName(const TimelineModel& model, int lane, std::int
     const auto& spans = model.laneSpans(lane);
     const std::ptrdiff_t i = TimelineModel::spanAt(spans, at);
     if (i >= 0 && spans[std::size_t(i)].state != ConnectionState::None)
-        return QStringLiteral("lane %1: conn %2").arg(lane).arg(model.connectionAt(lane, spans[std::size_t(i)].start));
+    {
+        const std::uint32_t conn = model.connectionAt(lane, spans[std::size_t(i)].start);
+        const ConnectionSummary* summary = model.connection(conn);
+        if (summary && summary->thread != 0) // thread per connection: the lane is that thread's
+            return QStringLiteral("thread %1: conn %2").arg(summary->thread).arg(conn);
+        return QStringLiteral("lane %1: conn %2").arg(lane).arg(conn);
+    }
     return QStringLiteral("lane %1").arg(lane);
 }
 

@@ -31,6 +31,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressDialog>
+#include <QComboBox>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStatusBar>
@@ -96,6 +97,16 @@ void MainWindow::buildToolbar()
     demo->setToolTip(tr("Serve if needed and drive a few phases of built-in traffic made for watching"));
     bar->addSeparator();
 
+    bar->addWidget(new QLabel(tr(" Model "), bar));
+    m_model = new QComboBox(bar);
+    m_model->setObjectName(QStringLiteral("serverModel"));
+    m_model->addItem(tr("Event loop"), int(ServerModel::EventLoop));
+    m_model->addItem(tr("Blocking, one at a time"), int(ServerModel::Blocking));
+    m_model->addItem(tr("Thread per connection"), int(ServerModel::Threads));
+    m_model->setToolTip(tr("How the server serves connections: one epoll event loop; one thread "
+                           "serving one connection at a time while the rest wait; or one thread "
+                           "per connection"));
+    bar->addWidget(m_model);
     bar->addWidget(new QLabel(tr(" Port "), bar));
     m_port = new QSpinBox(bar);
     m_port->setRange(0, 65535);
@@ -344,6 +355,9 @@ void MainWindow::restoreSettings(const WindowOptions& options)
     m_bind->setText(settings.value(QStringLiteral("server/bind"), options.server.bindAddress).toString());
     m_root->setText(settings.value(QStringLiteral("server/root"), options.server.root).toString());
     m_fileCache->setChecked(settings.value(QStringLiteral("server/fileCache"), options.server.fileCache).toBool());
+    ServerModel model = ServerModel::EventLoop;
+    parseServerModel(settings.value(QStringLiteral("server/model")).toString().toStdString(), model);
+    m_model->setCurrentIndex(std::max(0, m_model->findData(int(model))));
     if (options.server.port != ServerSettings{}.port)
         m_port->setValue(options.server.port);
     if (options.server.bindAddress != ServerSettings{}.bindAddress)
@@ -361,6 +375,7 @@ void MainWindow::saveSettings() const
     settings.setValue(QStringLiteral("server/bind"), m_bind->text());
     settings.setValue(QStringLiteral("server/root"), m_root->text());
     settings.setValue(QStringLiteral("server/fileCache"), m_fileCache->isChecked());
+    settings.setValue(QStringLiteral("server/model"), QString::fromLatin1(toString(currentSettings().model)));
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
 }
@@ -372,6 +387,7 @@ ServerSettings MainWindow::currentSettings() const
     s.bindAddress = m_bind->text();
     s.port = m_port->value();
     s.fileCache = m_fileCache->isChecked();
+    s.model = ServerModel(m_model->currentData().toInt());
     return s;
 }
 
@@ -425,7 +441,7 @@ void MainWindow::onServerStopped()
 // The server's settings can change only while it is stopped.
 void MainWindow::setServerSettingsEditable(bool editable)
 {
-    for (QWidget* w : std::initializer_list<QWidget*>{m_port, m_bind, m_root, m_fileCache})
+    for (QWidget* w : std::initializer_list<QWidget*>{m_model, m_port, m_bind, m_root, m_fileCache})
         w->setEnabled(editable);
 }
 

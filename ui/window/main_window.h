@@ -21,6 +21,7 @@ class QLineEdit;
 class QSpinBox;
 class QCheckBox;
 class QDockWidget;
+class QComboBox;
 
 namespace loopscope {
 
@@ -121,6 +122,7 @@ private:
     QLineEdit* m_bind = nullptr;
     QLineEdit* m_root = nullptr;
     QCheckBox* m_fileCache = nullptr;
+    QComboBox* m_model = nullptr;
     QLabel* m_url = nullptr;
     QLabel* m_error = nullptr;
     QLabel* m_rate = nullptr;

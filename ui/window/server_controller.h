@@ -18,6 +18,7 @@ struct ServerSettings {
     QString bindAddress = QStringLiteral("127.0.0.1");
     int port = 8080;
     bool fileCache = true;
+    ServerModel model = ServerModel::EventLoop;
 };
 
 class ServerController : public QObject {

@@ -1,0 +1,62 @@
+#include "server/blocking_server.h"
+
+#include "core/clock.h"
+#include "core/recorder.h"
+
+namespace loopscope {
+
+BlockingServer::BlockingServer(const ServerConfig& config, int listenFd, int rootFd, Recorder& recorder,
+                               LoopCounters& counters, std::uint32_t firstConnectionId)
+    : m_config(config)
+    , m_root(rootFd)
+    , m_recorder(recorder)
+    , m_counters(counters)
+    , m_acceptor(listenFd, m_config, recorder.mainProducer())
+    , m_shared{m_config, m_root.get(), m_counters, m_registry, m_acceptor.stoppingFlag()}
+    , m_nextId(firstConnectionId)
+{
+}
+
+int BlockingServer::open()
+{
+    return m_acceptor.open();
+}
+
+void BlockingServer::wake()
+{
+    m_acceptor.wake();
+    m_registry.shutdownAll();
+}
+
+void BlockingServer::run()
+{
+    ProducerRing& ring = m_recorder.mainProducer();
+    ring.record(monotonicNs(), EventKind::ServerStarted, 0, ConnectionState::None, ConnectionState::None,
+                m_acceptor.port(), m_config.maxConnections);
+    AcceptedClient client;
+    while (m_acceptor.acceptNext(client))
+        serveOne(client);
+    const std::int64_t end = monotonicNs();
+    ring.record(end, EventKind::ServerStopped, 0, ConnectionState::None, ConnectionState::None,
+                m_closedByStop, 0);
+    ring.flushDrops(end);
+}
+
+// NEW_TCP_CONNECTION, and everything after it until the connection closes.
+void BlockingServer::serveOne(const AcceptedClient& client)
+{
+    const std::uint32_t id = m_nextId++;
+    const std::int64_t nowNs = monotonicNs();
+    m_counters.connectionsAccepted.fetch_add(1, std::memory_order_relaxed);
+    m_counters.activeConnections.fetch_add(1, std::memory_order_relaxed);
+    m_recorder.record(nowNs, EventKind::ConnectionAccepted, id, ConnectionState::None, ConnectionState::Accepted,
+                      client.peerPort, client.peerAddress);
+    m_registry.add(client.fd);
+    BlockingConnection connection(m_shared, {m_recorder.mainProducer(), kEngineLoopThread, true}, client.fd, id,
+                                  nowNs);
+    connection.serve();
+    if (connection.closeReason() == CloseReason::ServerStopping)
+        ++m_closedByStop;
+}
+
+} // namespace loopscope
