@@ -6,6 +6,8 @@
 #include "live/trace_consumer.h"
 #include "test_support.h"
 #include "window/main_window.h"
+#include "timeline/palette.h"
+#include "timeline/timeline_view.h"
 
 #include <QComboBox>
 #include <QJsonDocument>
@@ -27,6 +29,7 @@ private slots:
     void startErrorIsShownInTheWindow();
     void modelBoxChoosesTheServerModel();
     void exportsTheRecording();
+    void presenterModeEnlargesAndRestores();
     void screenshotOptionWritesAPng();
 };
 
@@ -205,6 +208,24 @@ void TestMainWindow::screenshotOptionWritesAPng()
     QImage image(shot);
     QVERIFY(!image.isNull());
     QVERIFY(image.width() >= 800 && image.height() >= 500);
+}
+
+void TestMainWindow::presenterModeEnlargesAndRestores()
+{
+    MainWindow w(testOptions());
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    const qreal normalSize = QApplication::font().pointSizeF();
+    const int normalLanes = w.timeline().laneHeight();
+    w.setPresenterMode(true);
+    QVERIFY(w.presenterMode());
+    QCOMPARE(QApplication::font().pointSizeF(), normalSize * MainWindow::kPresenterFontScale);
+    QCOMPARE(w.timeline().laneHeight(), MainWindow::kPresenterLaneHeight);
+    QVERIFY(palette::highContrast());
+    w.setPresenterMode(false);
+    QCOMPARE(QApplication::font().pointSizeF(), normalSize);
+    QCOMPARE(w.timeline().laneHeight(), normalLanes);
+    QVERIFY(!palette::highContrast());
 }
 
 QTEST_MAIN(TestMainWindow)
