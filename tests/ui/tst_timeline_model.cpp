@@ -54,7 +54,7 @@ void feed(TraceStore& store, TimelineModel& model, const std::vector<EventRecord
     model.ingest(store, from, store.endIndex());
 }
 
-std::vector<S> statesOf(const std::deque<StateSpan>& spans)
+std::vector<S> statesOf(const SpanList<StateSpan>& spans)
 {
     std::vector<S> out;
     for (const StateSpan& s : spans)
@@ -176,7 +176,7 @@ void TestTimelineModel::loopAndGuiLanes()
 
 void TestTimelineModel::spanAtFindsTheCoveringSpan()
 {
-    std::deque<LoopSpan> spans{{10, 0, LoopPhase::Blocked}, {20, 0, LoopPhase::Dispatching}, {30, 0, LoopPhase::Blocked}};
+    SpanList<LoopSpan> spans{{10, 0, LoopPhase::Blocked}, {20, 0, LoopPhase::Dispatching}, {30, 0, LoopPhase::Blocked}};
     QCOMPARE(TimelineModel::spanAt(spans, 5), -1);
     QCOMPARE(TimelineModel::spanAt(spans, 10), 0);
     QCOMPARE(TimelineModel::spanAt(spans, 19), 0);

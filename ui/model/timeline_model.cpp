@@ -35,7 +35,7 @@ bool isConnectionKind(EventKind kind)
 constexpr std::uint32_t kMaxIdGap = 4096;
 
 template <typename Span>
-void dropCoveredBefore(std::deque<Span>& spans, std::int64_t t)
+void dropCoveredBefore(Span& spans, std::int64_t t)
 {
     while (spans.size() >= 2 && spans[1].start <= t)
         spans.pop_front();
@@ -245,7 +245,7 @@ ConnectionState TimelineModel::stateAt(int lane, std::int64_t t) const
 {
     if (lane < 0 || lane >= int(m_lanes.size()))
         return ConnectionState::None;
-    const std::deque<StateSpan>& spans = m_lanes[std::size_t(lane)].spans;
+    const SpanList<StateSpan>& spans = m_lanes[std::size_t(lane)].spans;
     const std::ptrdiff_t i = spanAt(spans, t);
     return i < 0 ? ConnectionState::None : spans[std::size_t(i)].state;
 }

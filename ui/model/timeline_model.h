@@ -19,6 +19,7 @@
 
 #include "core/event_record.h"
 #include "model/event_sink.h"
+#include "model/span_list.h"
 
 #include <array>
 #include <cstdint>
@@ -109,8 +110,8 @@ public:
     void cleared() override;
 
     int connectionLaneCount() const { return int(m_lanes.size()); }
-    const std::deque<StateSpan>& laneSpans(int lane) const { return m_lanes[std::size_t(lane)].spans; }
-    const std::deque<DiskSpan>& laneDiskSpans(int lane) const { return m_lanes[std::size_t(lane)].disk; }
+    const SpanList<StateSpan>& laneSpans(int lane) const { return m_lanes[std::size_t(lane)].spans; }
+    const SpanList<DiskSpan>& laneDiskSpans(int lane) const { return m_lanes[std::size_t(lane)].disk; }
     // The connection on `lane` at time t (the tenant that took it last at or before t), or 0.
     std::uint32_t connectionAt(int lane, std::int64_t t) const;
     // The state of the connection on `lane` at time t (None: the lane is free).
@@ -119,7 +120,7 @@ public:
     // holds one connection at a time, so this counts lanes). Closed counts closes up to now.
     std::array<std::uint64_t, 8> stateCounts(std::int64_t t) const;
     std::uint64_t connectionsClosed() const { return m_closedTotal; }
-    const std::deque<LoopSpan>& engineLoop() const { return m_loop; }
+    const SpanList<LoopSpan>& engineLoop() const { return m_loop; }
     const std::deque<GuiSpan>& guiLoop() const { return m_gui; }
     const std::deque<Marker>& markers() const { return m_markers; }
 
@@ -134,12 +135,12 @@ public:
     // Index of the span of `spans` that covers time t (the last one starting at or before t),
     // or -1. Works for any of the span deques above (all sorted by start).
     template <typename Span>
-    static std::ptrdiff_t spanAt(const std::deque<Span>& spans, std::int64_t t);
+    static std::ptrdiff_t spanAt(const Span& spans, std::int64_t t);
 
 private:
     struct Lane {
-        std::deque<StateSpan> spans;
-        std::deque<DiskSpan> disk;
+        SpanList<StateSpan> spans;
+        SpanList<DiskSpan> disk;
         std::deque<LaneTenant> tenants;
     };
     void onRecord(const EventRecord& r, std::uint64_t index);
@@ -161,7 +162,7 @@ private:
     std::uint32_t m_firstId = 0;
     std::unordered_map<std::uint32_t, ConnectionSummary> m_strayConnections;
     std::unordered_map<std::uint32_t, std::int64_t> m_diskStart; // DiskReadStarted awaiting Done
-    std::deque<LoopSpan> m_loop;
+    SpanList<LoopSpan> m_loop;
     std::deque<GuiSpan> m_gui;
     std::deque<Marker> m_markers;
     std::int64_t m_firstTime = 0;
@@ -170,7 +171,7 @@ private:
 };
 
 template <typename Span>
-std::ptrdiff_t TimelineModel::spanAt(const std::deque<Span>& spans, std::int64_t t)
+std::ptrdiff_t TimelineModel::spanAt(const Span& spans, std::int64_t t)
 {
     std::size_t lo = 0, hi = spans.size();
     while (lo < hi) { // first span starting after t

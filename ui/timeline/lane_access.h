@@ -30,9 +30,9 @@ inline int keyOf(const StateSpan& s)
 }
 
 // Spans that last until the next span of their deque starts (connection states, engine loop).
-template <typename Span, typename KeyFn>
+template <typename Spans, typename KeyFn>
 struct UntilNextAccess {
-    const std::deque<Span>& spans;
+    const Spans& spans;
     std::int64_t laneEnd;
     KeyFn keyFn;
 
@@ -44,9 +44,9 @@ struct UntilNextAccess {
 };
 
 // Spans with their own end (GUI work, disk reads).
-template <typename Span, typename KeyFn>
+template <typename Spans, typename KeyFn>
 struct ExplicitEndAccess {
-    const std::deque<Span>& spans;
+    const Spans& spans;
     KeyFn keyFn;
 
     std::size_t size() const { return spans.size(); }

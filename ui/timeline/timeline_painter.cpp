@@ -141,7 +141,7 @@ void TimelinePainter::paintEngineLane(QPainter& p) const
 {
     const auto& spans = m_model.engineLoop();
     const QRect row = m_layout.rowRect(TimelineLayout::kEngineRow).adjusted(0, 2, 0, -2);
-    const lod::UntilNextAccess<LoopSpan, decltype(&loopKey)> access{spans, m_model.lastTime(), &loopKey};
+    const lod::UntilNextAccess<SpanList<LoopSpan>, decltype(&loopKey)> access{spans, m_model.lastTime(), &loopKey};
     const QColor colors[3] = {palette::colorFor(LoopPhase::Blocked), palette::colorFor(LoopPhase::Dispatching),
                               palette::colorFor(LoopPhase::Stopped)};
     std::vector<std::pair<QRect, std::uint32_t>> labels; // wide dispatching spans, bounded by width
@@ -170,7 +170,7 @@ void TimelinePainter::paintGuiLane(QPainter& p) const
     for (const bool work : {false, true}) {
         const QRect bar = work ? row.adjusted(0, 6, 0, -6) : row.adjusted(0, 2, 0, -2);
         auto key = [work](const GuiSpan& s) { return (s.kind != GuiSpanKind::Event) == work ? int(s.kind) : -1; };
-        const lod::ExplicitEndAccess<GuiSpan, decltype(key)> access{spans, key};
+        const lod::ExplicitEndAccess<std::deque<GuiSpan>, decltype(key)> access{spans, key};
         lod::RunMerger merger([&](int x0, int x1, int k) { fillColumns(p, bar, x0, x1, palette::colorFor(GuiSpanKind(k))); });
         lod::walkColumns(m_scale, first, access, [&](int x0, int x1, int k, std::ptrdiff_t) { merger.add(x0, x1, k); });
     }
@@ -203,7 +203,7 @@ void TimelinePainter::paintConnectionLane(QPainter& p, int lane, int slot) const
 {
     const auto& spans = m_model.laneSpans(lane);
     const QRect row = m_layout.rowRect(TimelineLayout::kFirstConnectionRow + slot).adjusted(0, 1, 0, -1);
-    const lod::UntilNextAccess<StateSpan, decltype(&lod::keyOf)> access{spans, m_model.lastTime(), &lod::keyOf};
+    const lod::UntilNextAccess<SpanList<StateSpan>, decltype(&lod::keyOf)> access{spans, m_model.lastTime(), &lod::keyOf};
     QRgb* line = beginLine(slot % 2 == 1 ? palette::kLaneStripe : palette::kBackground);
     const int columns = m_line.width();
     std::vector<std::pair<int, int>> rejected;
@@ -246,7 +246,7 @@ bool TimelinePainter::paintDiskSpans(QRgb* line, int lane) const
 {
     const auto& disk = m_model.laneDiskSpans(lane);
     auto key = [](const DiskSpan& d) { return d.error != 0 ? 1 : 0; };
-    const lod::ExplicitEndAccess<DiskSpan, decltype(key)> access{disk, key};
+    const lod::ExplicitEndAccess<SpanList<DiskSpan>, decltype(key)> access{disk, key};
     const QRgb colors[2] = {palette::diskColor(false).rgb(), palette::diskColor(true).rgb()};
     const int columns = m_line.width();
     bool any = false;
