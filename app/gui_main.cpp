@@ -35,6 +35,8 @@ Options:
   --port N              TCP port (default 8080; 0 picks a free port)
   --bind ADDR           IPv4 address to listen on (default 127.0.0.1)
   --autostart           start serving at once
+  --demo                start serving and drive the built-in Demo traffic (about 26 s of
+                        phases made for watching; the Traffic panel shows them)
   --max-events N        events the window keeps (default 5000000, about 40 bytes each);
                         when full, the oldest are evicted and counted in the status bar
   --screenshot FILE     save a PNG of the window to FILE and quit, once it has run for
@@ -81,6 +83,8 @@ int parseOptions(int argc, char** argv, GuiOptions& o)
             return -1;
         } else if (a == "--autostart") {
             o.window.autostart = true;
+        } else if (a == "--demo") {
+            o.window.demo = true;
         } else if (a == "--max-events") {
             if (!hasValue)
                 return usageError(a + " needs a value; see --help.");

@@ -68,7 +68,9 @@ MainWindow::MainWindow(const WindowOptions& options, QWidget* parent)
     restoreSettings(options);
     statusBar()->showMessage(tr("Press Start (Ctrl+R) to serve %1, then open the URL in a browser.")
                                  .arg(m_root->text()));
-    if (options.autostart)
+    if (options.demo)
+        QTimer::singleShot(0, this, &MainWindow::startDemo);
+    else if (options.autostart)
         QTimer::singleShot(0, this, &MainWindow::startServer);
 }
 
@@ -168,19 +170,22 @@ void MainWindow::buildDocks()
     chartsDock->setWidget(m_charts);
     addDockWidget(Qt::RightDockWidgetArea, chartsDock);
 
+    // The state machine under the charts, both worth watching at once during a demo (the charts
+    // keep most of the height); the traffic form shares the charts' place as a tab.
+    m_diagram = new StateDiagram(this);
+    auto* diagramDock = new QDockWidget(tr("State machine"), this);
+    diagramDock->setObjectName(QStringLiteral("stateMachineDock"));
+    diagramDock->setWidget(m_diagram);
+    addDockWidget(Qt::RightDockWidgetArea, diagramDock);
+    splitDockWidget(chartsDock, diagramDock, Qt::Vertical);
+    resizeDocks({chartsDock, diagramDock}, {560, 250}, Qt::Vertical);
+
     m_traffic = new TrafficPanel(this);
     m_trafficDock = new QDockWidget(tr("Traffic"), this);
     m_trafficDock->setObjectName(QStringLiteral("trafficDock"));
     m_trafficDock->setWidget(m_traffic);
     addDockWidget(Qt::RightDockWidgetArea, m_trafficDock);
     tabifyDockWidget(chartsDock, m_trafficDock);
-
-    m_diagram = new StateDiagram(this);
-    auto* diagramDock = new QDockWidget(tr("State machine"), this);
-    diagramDock->setObjectName(QStringLiteral("stateMachineDock"));
-    diagramDock->setWidget(m_diagram);
-    addDockWidget(Qt::RightDockWidgetArea, diagramDock);
-    tabifyDockWidget(chartsDock, diagramDock);
     chartsDock->raise();
     m_docks = {tableDock, chartsDock, diagramDock, m_trafficDock};
 
@@ -223,7 +228,7 @@ void MainWindow::buildMenus()
         m_timeline->startReplay(TimelineView::kDefaultReplayNs, TimelineView::kDefaultReplaySpeed);
         m_timeline->setFocus();
     });
-    replay->setShortcut(QKeySequence(tr("Ctrl+R")));
+    replay->setShortcut(QKeySequence(tr("Ctrl+Shift+R")));
     replay->setToolTip(tr("Ten times slower than real time; any key or click on the timeline stops it"));
     m_presenterAction = view->addAction(tr("&Presenter mode"));
     m_presenterAction->setCheckable(true);

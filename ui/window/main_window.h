@@ -40,6 +40,7 @@ class TrafficPanel;
 struct WindowOptions {
     ServerSettings server;
     bool autostart = false;
+    bool demo = false; // serve and start the Demo traffic at once
     std::size_t storeCapacity = 5'000'000;
 };
 
