@@ -119,20 +119,39 @@ QString stacks(const CompareSide& side)
 
 struct Row {
     const char* label;
+    const char* tip; // what the figure leaves out, or why two figures may differ
     QString (*text)(const CompareSide&);
 };
 
+#define ROW_TEXT(text) QT_TRANSLATE_NOOP("CompareTable", text)
 const Row kRows[] = {
-    {QT_TRANSLATE_NOOP("CompareTable", "Requests/s (the last second while running, the whole run when done)"), requestsPerSecond},
-    {QT_TRANSLATE_NOOP("CompareTable", "Answered: by the clients' count / by the server's recording"), answered},
-    {QT_TRANSLATE_NOOP("CompareTable", "Errors the clients saw"), errors},
-    {QT_TRANSLATE_NOOP("CompareTable", "Not answered: still waiting, or waiting when the run ended"), unanswered},
-    {QT_TRANSLATE_NOOP("CompareTable", "Latency p50 / p90 / p99 as the clients saw it (from when each request was due)"), clientLatency},
-    {QT_TRANSLATE_NOOP("CompareTable", "Time inside the server p50 / p99 (request read → response written)"), serverLatency},
-    {QT_TRANSLATE_NOOP("CompareTable", "Connections the server holds open now"), connections},
-    {QT_TRANSLATE_NOOP("CompareTable", "Server threads"), threads},
-    {QT_TRANSLATE_NOOP("CompareTable", "Stack address space the server's threads reserved (virtual: only touched pages use RAM)"), stacks},
+    {ROW_TEXT("Requests/s (the last second while running, the whole run when done)"),
+     ROW_TEXT("Responses the load generator received"), requestsPerSecond},
+    {ROW_TEXT("Answered: by the clients' count / by the server's recording"),
+     ROW_TEXT("The server's count can be higher: it may answer a request whose client already gave up waiting"),
+     answered},
+    {ROW_TEXT("Errors the clients saw"),
+     ROW_TEXT("Timeout: a request made no progress for the 'give up after' time; reset: the server closed or "
+              "reset the connection"),
+     errors},
+    {ROW_TEXT("Not answered: still waiting, or waiting when the run ended"), nullptr, unanswered},
+    {ROW_TEXT("Latency p50 / p90 / p99 as the clients saw it (from when each request was due)"),
+     ROW_TEXT("Answered requests only; time spent queued (for a blocking server, in the kernel's listen "
+              "backlog) counts"),
+     clientLatency},
+    {ROW_TEXT("Time inside the server p50 / p99 (request read → response written)"),
+     ROW_TEXT("From the server's recording; it cannot see time spent waiting to be accepted"), serverLatency},
+    {ROW_TEXT("Connections the server holds open now"),
+     ROW_TEXT("Accepted and not yet closed, from the server's recording; connections waiting in the listen "
+              "backlog are not yet the server's"),
+     connections},
+    {ROW_TEXT("Server threads"),
+     ROW_TEXT("For threads: the most connection threads at once, from ThreadStarted/ThreadExited records"),
+     threads},
+    {ROW_TEXT("Stack address space the server's threads reserved (virtual: only touched pages use RAM)"), nullptr,
+     stacks},
 };
+#undef ROW_TEXT
 constexpr int kRowCount = int(std::size(kRows));
 
 } // namespace
@@ -148,14 +167,20 @@ CompareTable::CompareTable(QWidget* parent)
     m_table->setSelectionMode(QAbstractItemView::NoSelection);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    QStringList labels;
-    for (const Row& row : kRows)
-        labels << tr(row.label);
-    m_table->setVerticalHeaderLabels(labels);
-    for (int r = 0; r < kRowCount; ++r)
+    for (int r = 0; r < kRowCount; ++r) {
+        auto* label = new QTableWidgetItem(tr(kRows[r].label));
+        if (kRows[r].tip)
+            label->setToolTip(tr(kRows[r].tip));
+        m_table->setVerticalHeaderItem(r, label);
         for (int c = 0; c < 2; ++c)
             m_table->setItem(r, c, new QTableWidgetItem(QStringLiteral("–")));
+    }
+    // As tall as its rows: the timelines above get the rest of the window.
+    m_table->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_table->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
+    m_table->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Maximum);
     layout->addWidget(m_table);
+    setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Maximum);
     m_memory = new QLabel(this);
     m_memory->setObjectName(QStringLiteral("compareMemory"));
     m_memory->setWordWrap(true);

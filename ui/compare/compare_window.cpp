@@ -147,9 +147,9 @@ QWidget* CompareWindow::buildBody()
         splitter->addWidget(buildSideView(i, splitter));
     m_table = new CompareTable(splitter);
     splitter->addWidget(m_table);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 3);
-    splitter->setStretchFactor(2, 2);
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 1);
+    splitter->setStretchFactor(2, 0);
     m_body = splitter;
     return splitter;
 }
