@@ -13,6 +13,7 @@
 #include "timeline/timeline_view.h"
 #include "window/main_window.h"
 
+#include <QAction>
 #include <QDir>
 #include <QPointer>
 #include <QSignalSpy>
@@ -89,6 +90,7 @@ private slots:
     void stoppingMidRunLeavesNoFd();
     void closingDuringARunIsClean();
     void mainWindowKeepsItsOwnServer();
+    void serverMenuOpensTheComparison();
 };
 
 void TestCompareWindow::initTestCase()
@@ -331,6 +333,26 @@ void TestCompareWindow::mainWindowKeepsItsOwnServer()
         QVERIFY(countKind(window.side(i).store(), EventKind::ConnectionAccepted) > 0);
     }
     main.stopServer();
+}
+
+void TestCompareWindow::serverMenuOpensTheComparison()
+{
+    WindowOptions options;
+    options.server.root = kRoot;
+    options.server.port = 0;
+    MainWindow main(options);
+    QAction* compare = nullptr;
+    for (QAction* action : main.findChildren<QAction*>())
+        if (action->text().remove(QLatin1Char('&')).startsWith(QStringLiteral("Compare models")))
+            compare = action;
+    QVERIFY(compare);
+    compare->trigger();
+    const auto windows = main.findChildren<CompareWindow*>();
+    QCOMPARE(windows.size(), 1);
+    QCOMPARE(windows.front()->root(), kRoot); // the main window's document root
+    QVERIFY(windows.front()->isVisible());
+    QVERIFY(!main.server().isRunning()); // usable without the main window's server
+    windows.front()->close();
 }
 
 QTEST_MAIN(TestCompareWindow)
