@@ -187,7 +187,7 @@ CompareTable::CompareTable(QWidget* parent)
     layout->addWidget(m_memory);
 }
 
-void CompareTable::show(const CompareSide& first, const CompareSide& second, std::uint64_t residentBefore)
+void CompareTable::showFigures(const CompareSide& first, const CompareSide& second, std::uint64_t residentBefore)
 {
     m_table->setHorizontalHeaderLabels({first.caption(), second.caption()});
     showSide(0, first);

@@ -1,7 +1,7 @@
 // CompareTable: the figures of two compared runs side by side, one row per figure, one column
 // per side (headed with its model), and under it the process's memory.
 //
-// Contract: GUI thread only; show() reads the sides and rewrites every cell (the window calls it
+// Contract: GUI thread only; showFigures() reads the sides and rewrites every cell (the window calls it
 // a few times a second while running and once more when both are done). Each row's label says
 // exactly what its figure measures and who measured it (the load generator, as a client sees it,
 // or the server's own recording).
@@ -24,7 +24,7 @@ public:
     explicit CompareTable(QWidget* parent = nullptr);
 
     // `residentBefore`: the process's resident memory just before the run started (0: unknown).
-    void show(const CompareSide& first, const CompareSide& second, std::uint64_t residentBefore);
+    void showFigures(const CompareSide& first, const CompareSide& second, std::uint64_t residentBefore);
     // The text of a cell (row as in rowLabels(), column 0 or 1), for tests.
     QString cell(int row, int column) const;
     int rowOf(const QString& labelStart) const;

@@ -277,7 +277,7 @@ void CompareWindow::onSideFinished()
 
 void CompareWindow::refreshFigures()
 {
-    m_table->show(*m_sides[0], *m_sides[1], m_residentBefore);
+    m_table->showFigures(*m_sides[0], *m_sides[1], m_residentBefore);
 }
 
 void CompareWindow::closeEvent(QCloseEvent* event)
