@@ -82,6 +82,16 @@ void TimelineView::setVisibleRange(std::int64_t t0, std::int64_t t1)
     setFollowLive(false);
     m_scale.fit(t0, t1);
     update();
+    emit visibleRangeChanged();
+}
+
+void TimelineView::setView(std::int64_t startNs, double nsPerPixel)
+{
+    m_scale.startNs = startNs;
+    m_scale.nsPerPixel = nsPerPixel;
+    m_scale.clampZoom();
+    refresh(); // follow-live puts the right edge back at the live edge
+    update();
 }
 
 void TimelineView::setLaneHeight(int pixels)
@@ -168,6 +178,7 @@ void TimelineView::advanceReplay()
     }
     m_scale.alignEndTo(edge);
     update();
+    emit visibleRangeChanged();
 }
 
 void TimelineView::setFollowLive(bool on)
@@ -210,6 +221,7 @@ void TimelineView::zoomAt(double timeX, double factor)
     // While following, the live edge stays put: zoom around the right edge instead.
     m_scale.zoomAround(m_overlay.followLive ? m_scale.width : timeX, factor);
     refresh();
+    emit visibleRangeChanged();
 }
 
 void TimelineView::panBy(double dx)
@@ -217,6 +229,7 @@ void TimelineView::panBy(double dx)
     setFollowLive(false);
     m_scale.panByPixels(dx);
     update();
+    emit visibleRangeChanged();
 }
 
 void TimelineView::clearSelection()
@@ -236,8 +249,10 @@ void TimelineView::selectEvent(quint64 storeIndex)
     const std::int64_t t = m_store.at(timed).t_ns;
     setFollowLive(false);
     highlight(storeIndex, rowOfRecord(timed), t);
-    if (t < m_scale.startNs || t >= m_scale.endNs())
+    if (t < m_scale.startNs || t >= m_scale.endNs()) {
         m_scale.centreOn(t);
+        emit visibleRangeChanged();
+    }
     scrollRowIntoView(m_overlay.highlightRow);
     update();
 }

@@ -61,6 +61,10 @@ public:
     const TimeScale& scale() const { return m_scale; }
     // Shows [t0, t1] (absolute ns) and stops following live data.
     void setVisibleRange(std::int64_t t0, std::int64_t t1);
+    // Shows time from `startNs` at `nsPerPixel` without emitting visibleRangeChanged: the tool
+    // that keeps two views in step (see TimelineSync). While following live only the zoom is
+    // taken, and the right edge stays at the live edge.
+    void setView(std::int64_t startNs, double nsPerPixel);
     bool followLive() const { return m_overlay.followLive; }
     int laneHeight() const { return m_layout.laneHeight; }
     void setLaneHeight(int pixels);
@@ -113,6 +117,9 @@ signals:
     void connectionClicked(quint32 conn);
     void eventSelected(quint64 storeIndex);
     void followLiveChanged(bool on);
+    // The visible time range moved or zoomed by the user or an API call (not by following live
+    // data, which every view does on its own).
+    void visibleRangeChanged();
     void stateFilterChanged();
     void replayChanged(bool on);
 

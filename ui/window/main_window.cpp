@@ -2,6 +2,7 @@
 
 #include "charts/charts_panel.h"
 #include "charts/stats_model.h"
+#include "compare/compare_window.h"
 #include "core/clock.h"
 #include "export/trace_export.h"
 #include "inspector/connection_inspector.h"
@@ -215,6 +216,13 @@ void MainWindow::buildMenus()
     QMenu* server = menuBar()->addMenu(tr("&Server"));
     server->addAction(m_startAction);
     server->addAction(m_stopAction);
+    server->addSeparator();
+    // A window of its own with two servers of its own: it never touches this window's server.
+    server->addAction(tr("&Compare models…"), this, [this] {
+        auto* compare = new CompareWindow(m_root->text(), this);
+        compare->setAttribute(Qt::WA_DeleteOnClose);
+        compare->show();
+    });
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     m_followAction = view->addAction(tr("&Follow live"));
