@@ -87,6 +87,7 @@ int main(int argc, char** argv)
     }
 
     Server server(&recorder);
+    server.setLoopBreaks(options->breaks);
     const StartResult started = server.start(options->config);
     if (!started.ok)
         return fail(started.error, 1);
