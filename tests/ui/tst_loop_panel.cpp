@@ -7,6 +7,7 @@
 #include "test_support.h"
 
 #include "live/trace_consumer.h"
+#include "model/timeline_model.h"
 #include "model/trace_store.h"
 #include "stepper/loop_panel.h"
 #include "stepper/pseudocode.h"
@@ -56,6 +57,7 @@ private slots:
     void handlersHighlightTheirBranch_data();
     void handlersHighlightTheirBranch();
     void stepModelShowsCompleteStepsOnly();
+    void timelineMarksPausesAndSteps();
     void stepButtonShowsOneStep();
     void refusalsAreOneSentence();
     void switchesReachTheServer();
@@ -137,6 +139,34 @@ void LoopPanelTest::stepModelShowsCompleteStepsOnly()
     model.cleared();
     QCOMPARE(model.rowCount(), 0);
     QCOMPARE(model.lastStep(), 0ull);
+}
+
+// Pause, step and resume are markers on the engine loop's lane; while paused the lane shows
+// the loop blocked (it waits in epoll_wait on its pause set), not dispatching.
+void LoopPanelTest::timelineMarksPausesAndSteps()
+{
+    TraceStore store;
+    TimelineModel model;
+    const std::vector<EventRecord> records{
+        rec(10, EventKind::LoopPollEnd, 0, S::None, S::None, 1),
+        rec(20, EventKind::LoopPaused, 0, S::None, S::None, 0),
+        rec(30, EventKind::LoopPollBegin, 0, S::None, S::None),
+        rec(40, EventKind::LoopPollEnd, 0, S::None, S::None, 1),
+        dispatchRecord(41, LoopSource::Listener, LoopHandler::OnAccept, EPOLLIN, 0),
+        rec(50, EventKind::LoopStepped, 0, S::None, S::None, 1, 1),
+        rec(60, EventKind::LoopResumed, 0, S::None, S::None, 1)};
+    store.append(records.data(), records.size());
+    model.ingest(store, 0, store.endIndex());
+    std::vector<EventKind> kinds;
+    for (const Marker& m : model.markers()) {
+        QCOMPARE(m.lane, -1);
+        kinds.push_back(m.kind);
+    }
+    QCOMPARE(kinds, (std::vector<EventKind>{EventKind::LoopPaused, EventKind::LoopStepped, EventKind::LoopResumed}));
+    const auto& loop = model.engineLoop();
+    QCOMPARE(loop[std::size_t(TimelineModel::spanAt(loop, 25))].phase, LoopPhase::Blocked);
+    QCOMPARE(loop[std::size_t(TimelineModel::spanAt(loop, 45))].phase, LoopPhase::Dispatching);
+    QCOMPARE(loop[std::size_t(TimelineModel::spanAt(loop, 55))].phase, LoopPhase::Blocked);
 }
 
 // The whole path: the panel's buttons -> ServerController -> Server, and back through the
