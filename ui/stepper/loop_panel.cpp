@@ -50,6 +50,7 @@ LoopPanel::LoopPanel(ServerController& server, QWidget* parent)
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->setToolTip(tr("What the last step's epoll_wait returned, in order, and where each went; "
                            "select a row to see its branch in the pseudocode"));
     m_code = new QPlainTextEdit(split);
