@@ -115,6 +115,15 @@ std::optional<ServerOptions> parseServerOptions(const std::vector<std::string>& 
                 error = "--model " + name + " is not a server model; choose " + serverModelNames() + ".";
                 return std::nullopt;
             }
+        } else if (a == "--break") {
+            std::string value;
+            if (!in.value(a, value))
+                return std::nullopt;
+            std::string why;
+            if (!parseLoopBreaks(value, o.breaks, why)) {
+                error = "--break " + why;
+                return std::nullopt;
+            }
         } else if (a == "--no-file-cache") {
             o.config.fileCache = false;
         } else if (a == "--no-record") {
@@ -128,6 +137,11 @@ std::optional<ServerOptions> parseServerOptions(const std::vector<std::string>& 
     }
     if (!o.help && o.config.root.empty()) {
         error = "No document root given; pass --root DIR (for example --root resources/demo-site).";
+        return std::nullopt;
+    }
+    if (o.config.model != ServerModel::EventLoop && (o.breaks.syncDisk || o.breaks.cpuMsPerRequest > 0)) {
+        error = std::string("--break changes only the event-loop model; drop it or use --model eventloop (got --model ")
+                + toString(o.config.model) + ").";
         return std::nullopt;
     }
     if (!o.record && !o.tracePath.empty()) {
@@ -169,6 +183,12 @@ Options:
                            256 KiB read in the last second are served from memory (the
                            trace shows such a request as a cache hit, not a disk read;
                            event loop only: the other models read every file)
+  --break WHAT             break the event loop on purpose, to watch what that does to every
+                           connection (event loop only; repeat it or give a comma list):
+                           sync-disk: the loop reads files itself instead of the disk
+                           workers (DiskRead records on the loop's own lane);
+                           cpu=MS: each response first burns MS ms of the loop thread's CPU
+                           hashing its bytes (MS from 1 to 10000)
   --no-record              record nothing (to measure what recording costs)
   -q, --quiet              print only errors
   -h, --help               show this help

@@ -12,6 +12,7 @@ namespace loopscope {
 
 struct ServerOptions {
     ServerConfig config;
+    LoopBreaks breaks;         // --break: switches that block the event loop on purpose
     std::string tracePath;     // empty: record but write no trace
     double durationSeconds = 0; // 0: until SIGINT/SIGTERM
     bool record = true;

@@ -87,6 +87,7 @@ int main(int argc, char** argv)
     }
 
     Server server(&recorder);
+    server.setLoopBreaks(options->breaks);
     const StartResult started = server.start(options->config);
     if (!started.ok)
         return fail(started.error, 1);
@@ -95,6 +96,13 @@ int main(int argc, char** argv)
         std::printf("loopscope-server: serving %s at http://%s/ (%s model)%s; press Ctrl+C to stop.\n",
                     options->config.root.c_str(), info.listenAddress.c_str(), toString(options->config.model),
                     options->tracePath.empty() ? "" : (" (recording to " + options->tracePath + ")").c_str());
+    if (!options->quiet && (options->breaks.syncDisk || options->breaks.cpuMsPerRequest > 0))
+        std::printf("loopscope-server: the loop is broken on purpose:%s%s.\n",
+                    options->breaks.syncDisk ? " it reads files itself" : "",
+                    options->breaks.cpuMsPerRequest > 0
+                        ? (std::string(options->breaks.syncDisk ? "," : "") + " it burns "
+                           + std::to_string(options->breaks.cpuMsPerRequest) + " ms of CPU per response").c_str()
+                        : "");
     std::fflush(stdout);
 
     std::vector<EventRecord> batch(kDrainBatch);

@@ -1,5 +1,9 @@
 #include "core/event_record.h"
 
+#include <sys/epoll.h>
+
+#include <utility>
+
 namespace loopscope {
 
 const char* toString(EventKind kind)
@@ -34,6 +38,10 @@ const char* toString(EventKind kind)
     case EventKind::LoadPhase: return "LoadPhase";
     case EventKind::ThreadStarted: return "ThreadStarted";
     case EventKind::ThreadExited: return "ThreadExited";
+    case EventKind::LoopDispatch: return "LoopDispatch";
+    case EventKind::LoopPaused: return "LoopPaused";
+    case EventKind::LoopStepped: return "LoopStepped";
+    case EventKind::LoopResumed: return "LoopResumed";
     }
     return "Unknown";
 }
@@ -109,6 +117,62 @@ const char* toString(HttpMethod method)
     case HttpMethod::Connect: return "CONNECT";
     }
     return "OTHER";
+}
+
+const char* toString(LoopSource source)
+{
+    switch (source) {
+    case LoopSource::Listener: return "listener";
+    case LoopSource::Connection: return "connection";
+    case LoopSource::DiskDone: return "disk eventfd";
+    case LoopSource::WakeUp: return "wake-up eventfd";
+    case LoopSource::Timer: return "timer";
+    case LoopSource::LoopDiskRead: return "disk read on the loop";
+    }
+    return "unknown source";
+}
+
+const char* toString(LoopHandler handler)
+{
+    switch (handler) {
+    case LoopHandler::Nothing: return "nothing to do";
+    case LoopHandler::OnAccept: return "onAccept";
+    case LoopHandler::OnReadable: return "onReadable";
+    case LoopHandler::OnWritable: return "onWritable";
+    case LoopHandler::OnDiskDone: return "onDiskDone";
+    case LoopHandler::ExpireTimers: return "expireTimers";
+    case LoopHandler::CloseOnError: return "closeConnection (error)";
+    case LoopHandler::DrainLingering: return "drainLingering";
+    case LoopHandler::CheckStop: return "check for stop";
+    }
+    return "unknown handler";
+}
+
+std::string epollBitsText(std::uint32_t bits)
+{
+    static constexpr std::pair<std::uint32_t, const char*> kNames[] = {
+        {EPOLLIN, "EPOLLIN"}, {EPOLLPRI, "EPOLLPRI"}, {EPOLLOUT, "EPOLLOUT"}, {EPOLLERR, "EPOLLERR"},
+        {EPOLLHUP, "EPOLLHUP"}, {EPOLLRDHUP, "EPOLLRDHUP"}};
+    std::string out;
+    for (auto [bit, name] : kNames) {
+        if (!(bits & bit))
+            continue;
+        if (!out.empty())
+            out += '|';
+        out += name;
+        bits &= ~bit;
+    }
+    if (bits != 0) { // bits this list does not name: shown as a number rather than hidden
+        if (!out.empty())
+            out += '|';
+        out += "0x";
+        static constexpr char kHex[] = "0123456789abcdef";
+        std::string hex;
+        for (; bits; bits >>= 4)
+            hex.insert(hex.begin(), kHex[bits & 0xf]);
+        out += hex;
+    }
+    return out.empty() ? "none" : out;
 }
 
 } // namespace loopscope

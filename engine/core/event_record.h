@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <string_view>
 #include <type_traits>
 
@@ -84,9 +85,25 @@ enum class EventKind : std::uint8_t {
     ThreadStarted = 27,         // arg: thread number (1, 2, ...: the lowest free one, reused after
                                 // a thread exits). aux: the connection it serves.
     ThreadExited = 28,          // arg: thread number. aux: the connection it served.
+    // Step mode of the event loop (Server::setStepMode/step), recorded by the loop (conn as
+    // given, thread 0). Only recorded while step mode is on: the running loop records none.
+    LoopDispatch = 29,          // One ready thing a step's epoll_wait returned (or a timer that
+                                // expired, or a file the loop read itself), recorded just before
+                                // its handler runs. conn: the connection it concerns (0: the
+                                // listener, the wake-up eventfd, a disk eventfd with no job).
+                                // arg: LoopSource | LoopHandler << 8 (see loopDispatchArg()).
+                                // aux: the epoll event bits (EPOLLIN ...; 0 for timers and reads
+                                // on the loop thread).
+    LoopPaused = 30,            // The loop entered step mode: it now waits between epoll_wait
+                                // calls until a step is asked for. arg: steps taken so far.
+    LoopStepped = 31,           // One step is done: one epoll_wait, everything it returned
+                                // dispatched, timers expired. arg: step number (1, 2, ... since
+                                // the server started). aux: LoopDispatch records in the step.
+    LoopResumed = 32,           // The loop left step mode and runs freely again. arg: steps taken
+                                // so far.
 };
 // One past the highest kind.
-inline constexpr int kEventKindCount = 29;
+inline constexpr int kEventKindCount = 33;
 
 // Lanes that are not connections (EventRecord::thread).
 inline constexpr std::uint8_t kEngineLoopThread = 0;
@@ -103,6 +120,34 @@ bool isKnownKind(EventKind kind);
 
 // What the GUI was doing (aux of GuiWork): the visualiser shows its own cost.
 enum class GuiWorkKind : std::uint8_t { Drain = 0, Paint = 1, Charts = 2, Table = 3, Export = 4 };
+
+// What a LoopDispatch was about (low byte of its arg).
+enum class LoopSource : std::uint8_t {
+    Listener = 0,     // the listening socket: new connections wait in the backlog
+    Connection = 1,   // a client socket
+    DiskDone = 2,     // the disk workers' eventfd: one LoopDispatch per finished job
+    WakeUp = 3,       // the loop's own wake-up eventfd (stop)
+    Timer = 4,        // a deadline passed (epoll_wait's timeout): one per connection timed out
+    LoopDiskRead = 5, // a file read on the loop thread itself (the "synchronous disk" switch)
+};
+// Which of the seed's handlers it went to (second byte of a LoopDispatch's arg).
+enum class LoopHandler : std::uint8_t {
+    Nothing = 0,        // nothing to do now (e.g. writable while still reading the request)
+    OnAccept = 1,       // NEW_TCP_CONNECTION
+    OnReadable = 2,     // bytes to read: FINISHED_READING_FROM_SOCKET once the head is complete
+    OnWritable = 3,     // FINISHED_WRITING_TO_SOCKET
+    OnDiskDone = 4,     // FINISHED_READING_FROM_DISK
+    ExpireTimers = 5,   // a timeout closes the connection
+    CloseOnError = 6,   // EPOLLERR / EPOLLHUP mid-response: the connection is closed
+    DrainLingering = 7, // reading what a rejected client still sends before closing
+    CheckStop = 8,      // the wake-up: the loop checks whether it must stop
+};
+inline constexpr std::uint64_t loopDispatchArg(LoopSource source, LoopHandler handler)
+{
+    return std::uint64_t(source) | std::uint64_t(handler) << 8;
+}
+inline constexpr LoopSource loopSourceOf(std::uint64_t arg) { return LoopSource(arg & 0xff); }
+inline constexpr LoopHandler loopHandlerOf(std::uint64_t arg) { return LoopHandler((arg >> 8) & 0xff); }
 
 // Header: no complete request head within the header timeout (from the first byte, or accept).
 // KeepAliveIdle: no new request within the keep-alive timeout. Send: the client took no bytes
@@ -202,5 +247,9 @@ const char* toString(CloseReason reason);
 const char* toString(TimeoutKind kind);
 const char* toString(HttpMethod method);
 const char* toString(GuiWorkKind kind);
+const char* toString(LoopSource source);   // "listener", "connection", "disk eventfd", ...
+const char* toString(LoopHandler handler); // "onAccept", "onReadable", ...
+// epoll event bits in words: "EPOLLIN|EPOLLOUT" ("none" for 0).
+std::string epollBitsText(std::uint32_t bits);
 
 } // namespace loopscope

@@ -27,6 +27,9 @@ namespace {
 constexpr std::uint64_t kListenerTag = ~std::uint64_t(0);
 constexpr std::uint64_t kDiskTag = ~std::uint64_t(0) - 1;
 constexpr std::uint64_t kWakeTag = ~std::uint64_t(0) - 2;
+// The step-mode eventfd: in the main set only while the loop runs freely (so Pause interrupts an
+// idle wait), in the pause set only while paused (so Step never cuts a step's own wait short).
+constexpr std::uint64_t kStepTag = ~std::uint64_t(0) - 3;
 
 constexpr int kMaxEvents = 256;
 constexpr int kMaxAcceptsPerWake = 128; // fairness: let established connections run too
@@ -35,6 +38,14 @@ constexpr std::int64_t kSendTimeoutNs = 60'000'000'000;  // a client that stops 
 constexpr std::int64_t kLingerTimeoutNs = 2'000'000'000; // reading leftovers before closing
 constexpr std::int64_t kNsPerMs = 1'000'000;
 constexpr std::uint64_t kNoDelayBodyBytes = 16 * 1024;
+
+// CPU time this thread has used: the CPU switch burns CPU, not wall-clock time.
+std::int64_t threadCpuNs()
+{
+    timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
 
 Connection& connectionOf(TimerNode& node)
 {
@@ -45,10 +56,11 @@ Connection& connectionOf(TimerNode& node)
 } // namespace
 
 EventLoop::EventLoop(const ServerConfig& config, int listenFd, int rootFd, Recorder& recorder,
-                     LoopCounters& counters, std::uint32_t firstConnectionId)
+                     LoopCounters& counters, LoopControls& controls, std::uint32_t firstConnectionId)
     : m_config(config)
     , m_recorder(recorder)
     , m_counters(counters)
+    , m_controls(controls)
     , m_listen(listenFd)
     , m_root(rootFd)
     , m_nextId(firstConnectionId)
@@ -57,6 +69,9 @@ EventLoop::EventLoop(const ServerConfig& config, int listenFd, int rootFd, Recor
     m_idleTimers.durationNs = std::int64_t(config.keepAliveTimeout.count()) * kNsPerMs;
     m_sendTimers.durationNs = kSendTimeoutNs;
     m_lingerTimers.durationNs = kLingerTimeoutNs;
+    // Steps asked for before this start are not this loop's to take. Read here, on the thread
+    // calling Server::start, so a step asked for right after start() returns is never lost.
+    m_stepsTaken = controls.stepsAsked.load(std::memory_order_acquire);
     static_assert(offsetof(Connection, timer) == 0);
 }
 
@@ -66,7 +81,9 @@ int EventLoop::open()
 {
     m_epoll.reset(::epoll_create1(EPOLL_CLOEXEC));
     m_wake.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-    if (!m_epoll.valid() || !m_wake.valid())
+    m_pauseEpoll.reset(::epoll_create1(EPOLL_CLOEXEC));
+    m_stepWake.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    if (!m_epoll.valid() || !m_wake.valid() || !m_pauseEpoll.valid() || !m_stepWake.valid())
         return -errno;
     if (int rc = m_disk.start(m_config.diskWorkers, m_root.get()); rc != 0)
         return rc;
@@ -74,13 +91,23 @@ int EventLoop::open()
     if (m_config.fileCache)
         m_cache = std::make_unique<FileCache>(m_config.fileCacheBytes,
                                               std::int64_t(m_config.fileCacheValidity.count()) * kNsPerMs);
-    const std::pair<int, std::uint64_t> fds[] = {
-        {m_listen.get(), kListenerTag}, {m_disk.eventFd(), kDiskTag}, {m_wake.get(), kWakeTag}};
+    const std::pair<int, std::uint64_t> fds[] = {{m_listen.get(), kListenerTag},
+                                                 {m_disk.eventFd(), kDiskTag},
+                                                 {m_wake.get(), kWakeTag},
+                                                 {m_stepWake.get(), kStepTag}};
     for (auto [fd, tag] : fds) {
         epoll_event ev{};
         ev.events = EPOLLIN;
         ev.data.u64 = tag;
         if (::epoll_ctl(m_epoll.get(), EPOLL_CTL_ADD, fd, &ev) != 0)
+            return -errno;
+    }
+    // While paused the loop listens for a stop or a step only.
+    for (auto [fd, tag] : {std::pair{m_wake.get(), kWakeTag}, std::pair{m_stepWake.get(), kStepTag}}) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = tag;
+        if (::epoll_ctl(m_pauseEpoll.get(), EPOLL_CTL_ADD, fd, &ev) != 0)
             return -errno;
     }
     return 0;
@@ -93,6 +120,12 @@ void EventLoop::wake()
     (void)!::write(m_wake.get(), &one, sizeof one);
 }
 
+void EventLoop::nudge()
+{
+    const std::uint64_t one = 1;
+    (void)!::write(m_stepWake.get(), &one, sizeof one);
+}
+
 void EventLoop::run()
 {
     sockaddr_in addr{};
@@ -100,19 +133,37 @@ void EventLoop::run()
     ::getsockname(m_listen.get(), reinterpret_cast<sockaddr*>(&addr), &len);
     recordLoop(EventKind::ServerStarted, ntohs(addr.sin_port), monotonicNs(), m_config.maxConnections);
     while (!m_stopRequested.load(std::memory_order_acquire)) {
-        waitForEvents();
-        expireTimers(monotonicNs());
+        if ((m_paused || m_controls.stepMode.load(std::memory_order_acquire)) && !waitForStep())
+            continue;
+        runOnce();
     }
     const std::uint64_t open = m_active;
     closeAll(monotonicNs());
     m_disk.stop();
     m_completed.clear();
+    m_loopReads.clear();
     const std::int64_t end = monotonicNs();
     recordLoop(EventKind::ServerStopped, open, end);
     m_recorder.flushDrops(end);
 }
 
 // --- Phases -------------------------------------------------------------------------------
+
+// One turn of the seed's `while true`: wait, dispatch what is ready, expire timeouts. In step
+// mode this is one step, closed by a LoopStepped record.
+void EventLoop::runOnce()
+{
+    m_stepping = m_paused;
+    m_stepDispatches = 0;
+    waitForEvents();
+    expireTimers(monotonicNs());
+    if (!m_stepping)
+        return;
+    m_stepping = false;
+    const std::int64_t nowNs = monotonicNs();
+    recordLoop(EventKind::LoopStepped, ++m_stepNumber, nowNs, m_stepDispatches);
+    m_pausedSinceNs = nowNs; // frozen again until the next step
+}
 
 int EventLoop::pollTimeoutMs(std::int64_t nowNs) const
 {
@@ -141,53 +192,95 @@ void EventLoop::waitForEvents()
         recordLoop(EventKind::ServerFailed, std::uint64_t(errno), monotonicNs());
         m_stopRequested.store(true, std::memory_order_release);
     }
-    for (int i = 0; i < n; ++i)
+    for (int i = 0; i < n; ++i) {
         dispatch(events[i].data.u64, events[i].events);
+        if (!m_loopReads.empty())
+            finishLoopDiskReads();
+    }
 }
 
 void EventLoop::dispatch(std::uint64_t tag, std::uint32_t events)
 {
-    if (tag == kListenerTag)
+    if (tag == kListenerTag) {
+        recordDispatch(LoopSource::Listener, LoopHandler::OnAccept, events, 0);
         return onAccept();
-    if (tag == kWakeTag)
+    }
+    if (tag == kWakeTag) {
+        recordDispatch(LoopSource::WakeUp, LoopHandler::CheckStop, events, 0);
         return; // run() checks m_stopRequested
-    if (tag == kDiskTag) {
-        m_disk.takeCompleted(m_completed);
-        for (auto& job : m_completed)
-            onDiskDone(std::move(job));
-        m_completed.clear();
+    }
+    if (tag == kDiskTag)
+        return onDiskEventFd(events);
+    if (tag == kStepTag) {
+        drainStepWake(); // step mode was switched on: run() pauses after this iteration
         return;
     }
-    if (tag >= m_slots.size() || !m_slots[tag] || m_slots[tag]->fd < 0)
-        return; // closed earlier in this batch
-    Connection& c = *m_slots[tag];
+    if (tag >= m_slots.size() || !m_slots[tag] || m_slots[tag]->fd < 0) {
+        // Closed earlier in this batch.
+        recordDispatch(LoopSource::Connection, LoopHandler::Nothing, events,
+                       tag < m_slots.size() && m_slots[tag] ? m_slots[tag]->id : 0);
+        return;
+    }
+    dispatchConnection(*m_slots[tag], events);
+}
+
+void EventLoop::dispatchConnection(Connection& c, std::uint32_t events)
+{
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
         c.readReady = true;
     if (events & EPOLLRDHUP)
         c.peerClosed = true;
     if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
         c.writeReady = true;
+    const LoopHandler handler = connectionHandler(c, events);
+    recordDispatch(LoopSource::Connection, handler, events, c.id);
+    switch (handler) {
+    case LoopHandler::CloseOnError:
+        return closeConnection(c, CloseReason::Error, monotonicNs());
+    case LoopHandler::DrainLingering:
+        return drainLingering(c, monotonicNs());
+    case LoopHandler::OnReadable:
+        return onReadable(c);
+    case LoopHandler::OnWritable:
+        return onWritable(c);
+    default:
+        return;
+    }
+}
+
+// Where a connection's readiness goes: the seed's branch for the state it is in.
+LoopHandler EventLoop::connectionHandler(const Connection& c, std::uint32_t events) const
+{
     if ((events & EPOLLERR) || ((events & EPOLLHUP) && c.state != ConnectionState::ReadingHeaders
                                 && c.state != ConnectionState::Accepted
                                 && c.state != ConnectionState::KeepAlive && !c.lingering))
-        return closeConnection(c, CloseReason::Error, monotonicNs());
+        return LoopHandler::CloseOnError;
     if (c.lingering)
-        return drainLingering(c, monotonicNs());
+        return LoopHandler::DrainLingering;
     switch (c.state) {
     case ConnectionState::Accepted:
     case ConnectionState::ReadingHeaders:
     case ConnectionState::KeepAlive:
-        if (c.readReady)
-            onReadable(c);
-        break;
+        return c.readReady ? LoopHandler::OnReadable : LoopHandler::Nothing;
     case ConnectionState::WritingHeaders:
     case ConnectionState::WritingBody:
-        if (c.writeReady)
-            onWritable(c);
-        break;
+        return c.writeReady ? LoopHandler::OnWritable : LoopHandler::Nothing;
     default:
-        break; // FetchingFile: input waits in the socket until the response is done
+        return LoopHandler::Nothing; // FetchingFile: input waits in the socket until the response is done
     }
+}
+
+// FINISHED_READING_FROM_DISK for every job the workers finished since the eventfd last fired.
+void EventLoop::onDiskEventFd(std::uint32_t events)
+{
+    m_disk.takeCompleted(m_completed);
+    if (m_completed.empty())
+        recordDispatch(LoopSource::DiskDone, LoopHandler::Nothing, events, 0);
+    for (auto& job : m_completed) {
+        recordDispatch(LoopSource::DiskDone, LoopHandler::OnDiskDone, events, job->connId);
+        onDiskDone(std::move(job));
+    }
+    m_completed.clear();
 }
 
 void EventLoop::expireTimers(std::int64_t nowNs)
@@ -197,10 +290,13 @@ void EventLoop::expireTimers(std::int64_t nowNs)
     timeOut(m_sendTimers, TimeoutKind::Send, nowNs);
     while (TimerNode* node = m_lingerTimers.expired(nowNs)) {
         Connection& c = connectionOf(*node);
+        recordDispatch(LoopSource::Timer, LoopHandler::ExpireTimers, 0, c.id);
         closeConnection(c, c.rejected ? CloseReason::Rejected : CloseReason::Done, nowNs);
     }
-    if (m_acceptPaused && nowNs >= m_acceptResumeNs)
+    if (m_acceptPaused && nowNs >= m_acceptResumeNs) {
+        recordDispatch(LoopSource::Timer, LoopHandler::ExpireTimers, 0, 0);
         resumeAccepting();
+    }
 }
 
 // Closes every connection of `list` whose deadline has passed, recording why.
@@ -208,9 +304,140 @@ void EventLoop::timeOut(TimerList& list, TimeoutKind kind, std::int64_t nowNs)
 {
     while (TimerNode* node = list.expired(nowNs)) {
         Connection& c = connectionOf(*node);
+        recordDispatch(LoopSource::Timer, LoopHandler::ExpireTimers, 0, c.id);
         record(c, EventKind::TimedOut, c.state, std::uint64_t(kind), 0, nowNs);
         closeConnection(c, CloseReason::TimedOut, nowNs);
     }
+}
+
+// --- Step mode ---------------------------------------------------------------------------
+
+// Between steps: blocks in epoll_wait on the pause set (the wake-up and step eventfds only) until
+// a step is asked for. Returns true when one may run; false when step mode ended or the loop
+// must look at its stop flag.
+bool EventLoop::waitForStep()
+{
+    if (!m_controls.stepMode.load(std::memory_order_acquire)) {
+        leavePause(monotonicNs());
+        return false;
+    }
+    if (!m_paused)
+        enterPause(monotonicNs());
+    if (m_controls.stepsAsked.load(std::memory_order_acquire) > m_stepsTaken) {
+        ++m_stepsTaken;
+        thawTimers(monotonicNs());
+        return true;
+    }
+    epoll_event events[2];
+    if (::epoll_wait(m_pauseEpoll.get(), events, 2, -1) < 0 && errno != EINTR) {
+        recordLoop(EventKind::ServerFailed, std::uint64_t(errno), monotonicNs());
+        m_stopRequested.store(true, std::memory_order_release);
+    }
+    drainStepWake();
+    return false;
+}
+
+void EventLoop::drainStepWake()
+{
+    std::uint64_t count;
+    (void)!::read(m_stepWake.get(), &count, sizeof count);
+}
+
+// While paused the step eventfd leaves the main set, so only real events end a step's wait.
+void EventLoop::watchStepWake(bool inMainSet)
+{
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = kStepTag;
+    ::epoll_ctl(m_epoll.get(), inMainSet ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, m_stepWake.get(), &ev);
+}
+
+void EventLoop::enterPause(std::int64_t nowNs)
+{
+    m_paused = true;
+    m_pausedSinceNs = nowNs;
+    watchStepWake(false);
+    recordLoop(EventKind::LoopPaused, m_stepNumber, nowNs);
+}
+
+void EventLoop::leavePause(std::int64_t nowNs)
+{
+    if (!m_paused)
+        return;
+    thawTimers(nowNs);
+    m_paused = false;
+    watchStepWake(true);
+    recordLoop(EventKind::LoopResumed, m_stepNumber, nowNs);
+}
+
+// Time does not run for the timers while the loop is paused: a connection waiting for its next
+// step must not time out because a person took a minute to press Step.
+void EventLoop::thawTimers(std::int64_t nowNs)
+{
+    const std::int64_t pausedNs = nowNs - m_pausedSinceNs;
+    for (TimerList* list : {&m_headerTimers, &m_idleTimers, &m_sendTimers, &m_lingerTimers})
+        list->postpone(pausedNs);
+    if (m_acceptPaused)
+        m_acceptResumeNs += pausedNs;
+    m_pausedSinceNs = nowNs;
+}
+
+// One ready thing of a step and the handler it goes to. Only steps record these: the running
+// loop pays one predictable branch.
+void EventLoop::recordDispatch(LoopSource source, LoopHandler handler, std::uint32_t events,
+                                      std::uint32_t conn)
+{
+    if (!m_stepping)
+        return;
+    ++m_stepDispatches;
+    m_recorder.record(monotonicNs(), EventKind::LoopDispatch, conn, ConnectionState::None,
+                      ConnectionState::None, loopDispatchArg(source, handler), events);
+}
+
+// --- Break-the-loop switches ---------------------------------------------------------------
+
+// Disk workers read files, unless the "synchronous disk" switch makes the loop read them itself:
+// then the read blocks this thread, and every other connection waits for it.
+void EventLoop::submitDiskJob(std::unique_ptr<DiskJob> job)
+{
+    if (!m_controls.syncDisk.load(std::memory_order_relaxed))
+        return m_disk.submit(std::move(job));
+    job->worker = 0; // recorded as "the serving thread read it", as the blocking models do
+    job->startNs = monotonicNs();
+    runDiskJob(m_root.get(), *job);
+    job->endNs = monotonicNs();
+    m_loopReads.push_back(std::move(job));
+}
+
+// Files the loop read itself are handled after the handler that asked for them returns, not
+// inside it: a big file's next chunk is asked for while the previous one is being written.
+void EventLoop::finishLoopDiskReads()
+{
+    while (!m_loopReads.empty()) {
+        std::unique_ptr<DiskJob> job = std::move(m_loopReads.front());
+        m_loopReads.pop_front();
+        recordDispatch(LoopSource::LoopDiskRead, LoopHandler::OnDiskDone, 0, job->connId);
+        onDiskDone(std::move(job));
+    }
+}
+
+// The "CPU per request" switch: real work on the loop thread, FNV-1a over the response's bytes
+// again and again, until the thread has used `ms` of CPU time. Everyone else waits meanwhile.
+void EventLoop::burnCpu(const Connection& c, std::uint32_t ms)
+{
+    const char* data = c.bodyBytes > 0 ? c.body : c.head.data();
+    const std::size_t len = c.bodyBytes > 0 ? c.bodyBytes : c.head.size();
+    if (len == 0)
+        return;
+    constexpr std::size_t kBytesBetweenClockReads = 64 * 1024;
+    const std::int64_t until = threadCpuNs() + std::int64_t(ms) * kNsPerMs;
+    std::uint64_t hash = 14695981039346656037ull;
+    do {
+        for (std::size_t done = 0; done < kBytesBetweenClockReads; done += len)
+            for (std::size_t i = 0; i < len; ++i)
+                hash = (hash ^ std::uint8_t(data[i])) * 1099511628211ull;
+    } while (threadCpuNs() < until);
+    m_cpuHash ^= hash;
 }
 
 // --- NEW_TCP_CONNECTION ------------------------------------------------------------------
@@ -359,7 +586,7 @@ void EventLoop::onHeadersRead(Connection& c, std::int64_t nowNs)
         c.spareCapacity = 0;
     }
     c.diskJobPending = true;
-    m_disk.submit(std::move(job));
+    submitDiskJob(std::move(job));
 }
 
 // A hot small file: answer from memory, no disk worker (recorded as a cache hit, not a read).
@@ -500,6 +727,8 @@ void EventLoop::sendHead(Connection& c, const ResponseHead& head, std::int64_t n
     c.bodySent = 0;
     c.bodyTotalSent = 0;
     m_sendTimers.arm(c.timer, nowNs);
+    if (const std::uint32_t ms = m_controls.cpuMsPerRequest.load(std::memory_order_relaxed))
+        burnCpu(c, ms);
     writeResponse(c);
 }
 
@@ -529,7 +758,7 @@ void EventLoop::readNextChunk(Connection& c)
     job->bufferCapacity = c.spareCapacity;
     c.spareCapacity = 0;
     c.diskJobPending = true;
-    m_disk.submit(std::move(job));
+    submitDiskJob(std::move(job));
 }
 
 // --- FINISHED_WRITING_TO_SOCKET ----------------------------------------------------------

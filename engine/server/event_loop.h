@@ -12,6 +12,19 @@
 //
 // Sockets are registered once, edge-triggered, for input and output; a connection remembers
 // readiness until recv/send report EAGAIN, so no epoll_ctl is needed as states change.
+//
+// Step mode (LoopControls::stepMode): nudge() makes an idle loop notice it at once; between
+// iterations the loop then waits in epoll_wait on a second, tiny epoll set that holds only its
+// wake-up and step eventfds, so nothing else is touched while it is paused; each step asked for runs one iteration on the real set (one epoll_wait, blocking
+// until something is ready or a timer is due, and the dispatch of all it returned), recorded as
+// LoopDispatch records and a LoopStepped marker. Timers are frozen while paused: every deadline
+// moves later by the time spent paused, so a pause never makes a connection time out; time runs
+// during a step, and a timer due then expires as part of it.
+//
+// Break-the-loop switches (LoopControls): "synchronous disk" reads files on the loop thread
+// instead of the disk workers (DiskRead records with aux 0, thread 0: the serving thread read it);
+// "CPU per request" burns that many ms of the loop thread's CPU time hashing the response's bytes
+// before sending each response head. Both block every other connection: that is the point.
 #pragma once
 
 #include "core/event_record.h"
@@ -26,6 +39,7 @@
 #include <atomic>
 #include <cstdint>
 #include <ctime>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,7 +52,7 @@ class EventLoop : public ServerModelRunner {
 public:
     // Takes ownership of the listening socket and the root directory fd.
     EventLoop(const ServerConfig& config, int listenFd, int rootFd, Recorder& recorder,
-              LoopCounters& counters, std::uint32_t firstConnectionId);
+              LoopCounters& counters, LoopControls& controls, std::uint32_t firstConnectionId);
     ~EventLoop() override;
     EventLoop(const EventLoop&) = delete;
     EventLoop& operator=(const EventLoop&) = delete;
@@ -47,15 +61,34 @@ public:
     int open() override;
     void run() override;     // on the engine thread, until wake()
     void wake() override;    // from any thread: makes run() return soon
+    void nudge() override;   // from any thread: re-read the step mode controls
     std::uint32_t nextConnectionId() const override { return m_nextId; }
 
 private:
     // Phases of one iteration.
+    void runOnce();
     int pollTimeoutMs(std::int64_t nowNs) const;
     void waitForEvents();
     void dispatch(std::uint64_t tag, std::uint32_t events);
+    void dispatchConnection(Connection& c, std::uint32_t events);
+    LoopHandler connectionHandler(const Connection& c, std::uint32_t events) const;
+    void onDiskEventFd(std::uint32_t events);
     void expireTimers(std::int64_t nowNs);
     void timeOut(TimerList& list, TimeoutKind kind, std::int64_t nowNs);
+
+    // Step mode.
+    bool waitForStep();
+    void enterPause(std::int64_t nowNs);
+    void leavePause(std::int64_t nowNs);
+    void thawTimers(std::int64_t nowNs);
+    void drainStepWake();
+    void watchStepWake(bool inMainSet);
+    void recordDispatch(LoopSource source, LoopHandler handler, std::uint32_t events, std::uint32_t conn);
+
+    // Break-the-loop switches.
+    void submitDiskJob(std::unique_ptr<DiskJob> job);
+    void finishLoopDiskReads();
+    void burnCpu(const Connection& c, std::uint32_t ms);
 
     // The seed's events.
     void onAccept();
@@ -100,14 +133,25 @@ private:
     ServerConfig m_config;
     Recorder& m_recorder;
     LoopCounters& m_counters;
+    LoopControls& m_controls;
     FileDescriptor m_listen;
     FileDescriptor m_root;
     FileDescriptor m_epoll;
     FileDescriptor m_wake;
+    FileDescriptor m_pauseEpoll; // step mode: only m_wake and m_stepWake
+    FileDescriptor m_stepWake;   // nudge(): a step was asked for, or step mode ended
     DiskPool m_disk;
     std::unique_ptr<FileCache> m_cache; // null when the open-file cache is off
 
     std::atomic<bool> m_stopRequested{false};
+    bool m_paused = false;        // in step mode, between steps
+    bool m_stepping = false;      // running a step: dispatches are recorded
+    std::int64_t m_pausedSinceNs = 0;
+    std::uint64_t m_stepsTaken = 0;     // compared with LoopControls::stepsAsked
+    std::uint64_t m_stepNumber = 0;     // steps since this loop started
+    std::uint32_t m_stepDispatches = 0; // LoopDispatch records in the current step
+    std::deque<std::unique_ptr<DiskJob>> m_loopReads; // read on the loop thread, not yet handled
+
     bool m_acceptPaused = false;
     std::int64_t m_acceptResumeNs = 0;
 
@@ -124,6 +168,7 @@ private:
     std::vector<std::unique_ptr<DiskJob>> m_completed;
     std::unique_ptr<char[]> m_readBuffer;
     std::string m_date;
+    std::uint64_t m_cpuHash = 0; // the CPU switch's result, kept so its work is not optimised away
     std::time_t m_dateSecond = 0;
 };
 

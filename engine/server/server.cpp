@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -101,7 +102,7 @@ std::uint16_t boundPort(int fd)
 
 std::unique_ptr<ServerModelRunner> makeRunner(const ServerConfig& config, int listenFd, int rootFd,
                                               Recorder& recorder, LoopCounters& counters,
-                                              std::uint32_t firstConnectionId)
+                                              LoopControls& controls, std::uint32_t firstConnectionId)
 {
     switch (config.model) {
     case ServerModel::Blocking:
@@ -111,7 +112,8 @@ std::unique_ptr<ServerModelRunner> makeRunner(const ServerConfig& config, int li
     case ServerModel::EventLoop:
         break;
     }
-    return std::make_unique<EventLoop>(config, listenFd, rootFd, recorder, counters, firstConnectionId);
+    return std::make_unique<EventLoop>(config, listenFd, rootFd, recorder, counters, controls,
+                                       firstConnectionId);
 }
 
 } // namespace
@@ -153,6 +155,8 @@ struct Server::Impl {
     std::atomic<std::uint16_t> port{0};
     std::uint32_t nextConnectionId = 1; // ids stay unique across restarts of one Server
     LoopCounters counters;
+    LoopControls controls;
+    std::atomic<ServerModel> model{ServerModel::EventLoop};
 };
 
 Server::Server(Recorder* recorder)
@@ -182,11 +186,12 @@ StartResult Server::start(const ServerConfig& config)
     }
     const std::uint16_t port = boundPort(listenFd);
     auto loop = makeRunner(config, listenFd, rootFd, *m_impl->recorder, m_impl->counters,
-                           m_impl->nextConnectionId);
+                           m_impl->controls, m_impl->nextConnectionId);
     if (const int rc = loop->open(); rc != 0)
         return {false, std::string("Cannot start the ") + toString(config.model) + " server: "
                            + std::strerror(-rc) + "."};
     m_impl->loop = std::move(loop);
+    m_impl->model = config.model;
     m_impl->port = port;
     // The main ring is busy while the server's main thread runs (the blocking models mark their
     // own waits idle), so a consumer merging rings never passes it by.
@@ -205,6 +210,7 @@ void Server::stop()
         return;
     m_impl->loop->wake();
     m_impl->thread.join();
+    m_impl->controls.stepMode = false; // step mode belongs to the loop that just stopped
     m_impl->nextConnectionId = m_impl->loop->nextConnectionId();
     m_impl->loop.reset(); // closes the listener, epoll, eventfds and the root
     m_impl->port = 0;
@@ -218,6 +224,90 @@ bool Server::isRunning() const
 std::uint16_t Server::port() const
 {
     return m_impl->port.load();
+}
+
+ServerModel Server::model() const
+{
+    return isRunning() ? m_impl->model.load() : ServerModel::EventLoop;
+}
+
+// Why step mode is not possible now, or empty.
+static std::string stepRefusal(const Server& server)
+{
+    if (!server.isRunning())
+        return "The server is not running; start it before pausing its loop.";
+    if (server.model() != ServerModel::EventLoop)
+        return std::string("Only the event-loop model can pause between epoll_wait calls; the ")
+               + toString(server.model()) + " model has no single loop to step.";
+    return {};
+}
+
+std::string Server::setStepMode(bool on)
+{
+    std::lock_guard lock(m_impl->mutex); // the loop stays as it is while we nudge it
+    if (std::string why = stepRefusal(*this); !why.empty())
+        return on ? why : std::string();
+    m_impl->controls.stepMode.store(on, std::memory_order_release);
+    m_impl->loop->nudge();
+    return {};
+}
+
+std::string Server::step()
+{
+    std::lock_guard lock(m_impl->mutex);
+    if (std::string why = stepRefusal(*this); !why.empty())
+        return why;
+    if (!m_impl->controls.stepMode.load(std::memory_order_acquire))
+        return "The loop is running freely; pause it before stepping.";
+    m_impl->controls.stepsAsked.fetch_add(1, std::memory_order_acq_rel);
+    m_impl->loop->nudge();
+    return {};
+}
+
+bool Server::stepMode() const
+{
+    return m_impl->controls.stepMode.load(std::memory_order_acquire);
+}
+
+void Server::setLoopBreaks(const LoopBreaks& breaks)
+{
+    m_impl->controls.syncDisk.store(breaks.syncDisk, std::memory_order_relaxed);
+    m_impl->controls.cpuMsPerRequest.store(breaks.cpuMsPerRequest, std::memory_order_relaxed);
+}
+
+LoopBreaks Server::loopBreaks() const
+{
+    return {m_impl->controls.syncDisk.load(std::memory_order_relaxed),
+            m_impl->controls.cpuMsPerRequest.load(std::memory_order_relaxed)};
+}
+
+bool parseLoopBreaks(std::string_view text, LoopBreaks& out, std::string& error)
+{
+    constexpr unsigned kMaxCpuMs = 10'000;
+    while (true) {
+        const std::size_t comma = text.find(',');
+        const std::string_view item = text.substr(0, comma);
+        if (item == "sync-disk") {
+            out.syncDisk = true;
+        } else if (item.starts_with("cpu=")) {
+            const std::string_view digits = item.substr(4);
+            unsigned ms = 0;
+            const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), ms);
+            if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || ms == 0
+                || ms > kMaxCpuMs) {
+                error = "'" + std::string(item) + "' is not a CPU time: use cpu=MS with MS from 1 to "
+                        + std::to_string(kMaxCpuMs) + ".";
+                return false;
+            }
+            out.cpuMsPerRequest = ms;
+        } else {
+            error = "'" + std::string(item) + "' is not a way to break the loop: use sync-disk or cpu=MS.";
+            return false;
+        }
+        if (comma == std::string_view::npos)
+            return true;
+        text.remove_prefix(comma + 1);
+    }
 }
 
 ServerStats Server::stats() const

@@ -9,7 +9,12 @@
 // closes every connection, and joins the engine thread and the disk workers, releasing every fd.
 // The server's main thread writes the Recorder's main ring (which must outlive the server); the
 // thread-per-connection model's threads take rings of their own. The event loop never blocks
-// except in epoll_wait.
+// except in epoll_wait (unless its "synchronous disk" or "CPU per request" switch is on: those
+// break it on purpose, to show what blocking the loop does).
+//
+// Step mode and the switches may be set from any thread at any time. Step mode belongs to the
+// serving event loop: it needs a running event-loop server and ends when the server stops. The
+// switches are remembered across stops and starts and apply to the event-loop model only.
 #pragma once
 
 #include "http/request.h"
@@ -56,6 +61,15 @@ struct ServerConfig {
     std::chrono::milliseconds fileCacheValidity{1'000};
 };
 
+// Switches that break the event loop on purpose (loopscope-server --break, the window's Loop panel).
+struct LoopBreaks {
+    bool syncDisk = false;    // the loop reads files itself instead of the disk workers
+    unsigned cpuMsPerRequest = 0; // ms of the loop thread's CPU burnt before each response
+};
+// Parses --break values: "sync-disk", "cpu=MS", or a comma list of them, into `out` (adding to
+// what it holds). On a bad value returns false and says why in one sentence.
+bool parseLoopBreaks(std::string_view text, LoopBreaks& out, std::string& error);
+
 struct StartResult {
     bool ok = false;
     std::string error; // one sentence: what is wrong and what to do
@@ -80,6 +94,17 @@ public:
     bool isRunning() const;
     std::uint16_t port() const; // the bound port while running, else 0
     ServerStats stats() const;
+    ServerModel model() const; // of the running server (EventLoop while stopped)
+
+    // Step mode: the event loop pauses between epoll_wait calls and runs one iteration per
+    // step(). Each returns an empty string, or one sentence saying why it cannot (not running,
+    // another model, not paused). setStepMode(false) lets the loop run freely again.
+    std::string setStepMode(bool on);
+    std::string step();
+    bool stepMode() const;
+
+    void setLoopBreaks(const LoopBreaks& breaks);
+    LoopBreaks loopBreaks() const;
 
 private:
     struct Impl;

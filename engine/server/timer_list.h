@@ -45,6 +45,14 @@ struct TimerList {
         node.list = nullptr;
     }
 
+    // Moves every deadline `ns` later (the loop was paused: its time did not run). The order,
+    // and so the O(1) front, stays as it was.
+    void postpone(std::int64_t ns)
+    {
+        for (TimerNode* node = head; node; node = node->next)
+            node->deadlineNs += ns;
+    }
+
     // The earliest node whose deadline has passed, or nullptr.
     TimerNode* expired(std::int64_t nowNs) const
     {

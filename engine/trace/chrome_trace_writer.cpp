@@ -269,6 +269,10 @@ void ChromeTraceWriter::addOne(const EventRecord& r)
     case EventKind::ServerFailed:
     case EventKind::ThreadStarted:
     case EventKind::ThreadExited:
+    case EventKind::LoopDispatch: // step mode: on the loop's track even when about a connection
+    case EventKind::LoopPaused:
+    case EventKind::LoopStepped:
+    case EventKind::LoopResumed:
         addLoopRecord(r, t);
         return;
     case EventKind::RecordsDropped:
@@ -335,6 +339,19 @@ void ChromeTraceWriter::addLoopRecord(const EventRecord& r, std::int64_t t)
     case EventKind::ThreadStarted:
     case EventKind::ThreadExited:
         args.number("thread", r.arg).number("conn", r.aux);
+        break;
+    case EventKind::LoopDispatch:
+        args.text("source", toString(loopSourceOf(r.arg)))
+            .text("handler", toString(loopHandlerOf(r.arg)))
+            .text("events", epollBitsText(r.aux))
+            .number("conn", r.conn);
+        break;
+    case EventKind::LoopPaused:
+    case EventKind::LoopResumed:
+        args.number("steps", r.arg);
+        break;
+    case EventKind::LoopStepped:
+        args.number("step", r.arg).number("dispatched", r.aux);
         break;
     default: // a connection event without a connection, or a kind this build does not know
         if (r.conn != 0)

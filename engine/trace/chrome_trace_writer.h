@@ -18,7 +18,10 @@
 // GUI loop right after it, then producer lanes, then connections):
 //  - "engine loop" (tid 1; producer lane k > 0 is tid 1 + k, "thread k", sort index 1 + k):
 //    X spans "epoll_wait" (args timeout_ms, ready) and "dispatch" (PollEnd to the next
-//    PollBegin, args ready), and instants for server events (ServerStarted, AcceptPaused, ...).
+//    PollBegin, args ready), and instants for server events (ServerStarted, AcceptPaused, ...)
+//    and for step mode: LoopPaused/LoopResumed (args steps), LoopStepped (args step,
+//    dispatched) and one LoopDispatch per ready event of a step (args source, handler, events
+//    in words, conn), on this track even when it concerns a connection.
 //  - "GUI event loop" (tid 257, sort index 1; the Gui* kinds, whatever their thread field):
 //    an X span "event" (args type: the QEvent::Type) per GuiEventHandled and an X span named
 //    after the GuiWorkKind ("drain", "paint", ...; "work" with args work_kind if unknown) per

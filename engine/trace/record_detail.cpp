@@ -72,6 +72,38 @@ void appendGuiDetail(std::string& out, const EventRecord& r)
     }
 }
 
+// Step mode: what each step of the paused loop did, in the words of the seed's pseudocode.
+void appendStepDetail(std::string& out, const EventRecord& r)
+{
+    switch (r.kind) {
+    case EventKind::LoopDispatch:
+        out += toString(loopSourceOf(r.arg));
+        if (r.aux != 0) {
+            out += ' ';
+            out += epollBitsText(r.aux);
+        }
+        out += " -> "sv;
+        out += toString(loopHandlerOf(r.arg));
+        return;
+    case EventKind::LoopPaused:
+        out += "loop paused between epoll_wait calls after "sv;
+        appendCount(out, r.arg, "steps");
+        return;
+    case EventKind::LoopStepped:
+        out += "step "sv;
+        appendUnsigned(out, r.arg);
+        out += " done, "sv;
+        appendCount(out, r.aux, "dispatched");
+        return;
+    case EventKind::LoopResumed:
+        out += "loop runs freely again after "sv;
+        appendCount(out, r.arg, "steps");
+        return;
+    default:
+        return;
+    }
+}
+
 void appendServerDetail(std::string& out, const EventRecord& r)
 {
     switch (r.kind) {
@@ -117,6 +149,12 @@ void appendServerDetail(std::string& out, const EventRecord& r)
         appendUnsigned(out, r.arg);
         out += r.kind == EventKind::ThreadStarted ? " serves connection "sv : " done with connection "sv;
         appendUnsigned(out, r.aux);
+        return;
+    case EventKind::LoopDispatch:
+    case EventKind::LoopPaused:
+    case EventKind::LoopStepped:
+    case EventKind::LoopResumed:
+        appendStepDetail(out, r);
         return;
     default:
         return;

@@ -134,6 +134,12 @@ void TimelineModel::onLoopRecord(const EventRecord& r)
     case EventKind::RecordsDropped:
     case EventKind::AcceptPaused:
     case EventKind::LoadPhase: // the load generator began a phase (arg: its index)
+    case EventKind::LoopResumed:
+        m_markers.push_back({r.t_ns, r.kind, 0, -1, r.arg});
+        break;
+    case EventKind::LoopPaused:  // step mode: the loop waits for the next step in epoll_wait
+    case EventKind::LoopStepped: // (on its pause set), so its lane shows it blocked
+        m_loop.push_back({r.t_ns, 0, LoopPhase::Blocked});
         m_markers.push_back({r.t_ns, r.kind, 0, -1, r.arg});
         break;
     default:

@@ -40,6 +40,23 @@ void drawMarkerGlyph(QPainter& p, EventKind kind, QPointF c, double r)
             p.drawPolygon(pts, 3);
         }
         return;
+    case EventKind::LoopPaused: // a pause sign, as on a player
+        p.drawRect(QRectF(c.x() - r * 0.8, c.y() - r, r * 0.6, 2 * r));
+        p.drawRect(QRectF(c.x() + r * 0.2, c.y() - r, r * 0.6, 2 * r));
+        return;
+    case EventKind::LoopStepped: { // "step forward": a bar and a triangle
+        p.drawRect(QRectF(c.x() + r * 0.5, c.y() - r, r * 0.4, 2 * r));
+        const QPointF pts[3] = {{c.x() - r, c.y() - r}, {c.x() - r, c.y() + r}, {c.x() + r * 0.4, c.y()}};
+        p.drawPolygon(pts, 3);
+        return;
+    }
+    case EventKind::LoopResumed: { // "play": two triangles, running again
+        const QPointF a[3] = {{c.x() - r, c.y() - r}, {c.x() - r, c.y() + r}, {c.x(), c.y()}};
+        const QPointF b[3] = {{c.x(), c.y() - r}, {c.x(), c.y() + r}, {c.x() + r, c.y()}};
+        p.drawPolygon(a, 3);
+        p.drawPolygon(b, 3);
+        return;
+    }
     case EventKind::ServerStarted: {
         const QPointF pts[3] = {{c.x() - r, c.y() - r}, {c.x() - r, c.y() + r}, {c.x() + r, c.y()}};
         p.drawPolygon(pts, 3);

@@ -78,6 +78,9 @@ QColor markerColor(EventKind kind)
     case EventKind::AcceptPaused: return QColor::fromRgb(kReddishPurple);
     case EventKind::ServerStarted: return QColor::fromRgb(kBluishGreen);
     case EventKind::LoadPhase: return QColor::fromRgb(kBlue);
+    case EventKind::LoopPaused:
+    case EventKind::LoopResumed: return QColor::fromRgb(kYellow);
+    case EventKind::LoopStepped: return QColor::fromRgb(kSkyBlue);
     default: return QColor::fromRgb(kBlack); // stopped, failed
     }
 }
@@ -131,6 +134,9 @@ QString markerName(EventKind kind)
     case EventKind::ServerStopped: return QStringLiteral("server stopped");
     case EventKind::ServerFailed: return QStringLiteral("server failed");
     case EventKind::LoadPhase: return QStringLiteral("load phase");
+    case EventKind::LoopPaused: return QStringLiteral("loop paused (step mode)");
+    case EventKind::LoopStepped: return QStringLiteral("loop step");
+    case EventKind::LoopResumed: return QStringLiteral("loop runs again");
     default: return QString::fromUtf8(toString(kind));
     }
 }

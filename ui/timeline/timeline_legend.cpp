@@ -92,7 +92,7 @@ TimelineLegend::TimelineLegend(QWidget* parent) : QWidget(parent)
         Row row(grid, 3, tr("Markers"));
         for (const EventKind kind : {EventKind::TimedOut, EventKind::RequestRejected, EventKind::RecordsDropped,
                                      EventKind::AcceptPaused, EventKind::ServerStarted, EventKind::ServerStopped,
-                                     EventKind::LoadPhase})
+                                     EventKind::LoadPhase, EventKind::LoopPaused, EventKind::LoopStepped})
             row.add(glyph(kind), palette::markerName(kind));
     }
     grid->setColumnStretch(1, 1);

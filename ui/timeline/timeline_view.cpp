@@ -579,6 +579,10 @@ QString TimelineView::markerToolTip(int lane, double x) const
             text += QStringLiteral("\n%1").arg(QString::fromStdString(timeoutText(m.arg)));
         else if (m.kind == EventKind::RequestRejected)
             text += QStringLiteral("\nstatus %1").arg(m.arg);
+        else if (m.kind == EventKind::LoopStepped)
+            text += QStringLiteral("\nstep %1").arg(m.arg);
+        else if (m.kind == EventKind::LoopPaused || m.kind == EventKind::LoopResumed)
+            text += QStringLiteral("\nafter %1 steps").arg(m.arg);
         else
             text += QStringLiteral("\nvalue %1").arg(m.arg);
         return text;

@@ -193,6 +193,11 @@ std::optional<LoadPlan> TrafficPanel::formPlan(QString& error) const
 
 // ---- Running --------------------------------------------------------------------------------
 
+void TrafficPanel::setSlowReaders(int clients)
+{
+    m_slowReaders->setValue(clients);
+}
+
 void TrafficPanel::setServerUrl(const QString& url)
 {
     // Follow the server unless the user typed another target.

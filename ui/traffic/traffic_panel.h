@@ -58,6 +58,7 @@ public:
 
 public slots:
     void setServerUrl(const QString& url); // empty: the server stopped
+    void setSlowReaders(int clients);      // fills the form's "Slow readers" (the Loop panel's link)
     void startFromForm();
     void startDemo();
     bool startPlan(const LoadPlan& plan); // false: the reason is in statusText()

@@ -14,6 +14,8 @@
 #include "table/event_table_panel.h"
 #include "timeline/timeline_legend.h"
 #include "timeline/timeline_view.h"
+#include "stepper/loop_panel.h"
+#include "stepper/step_model.h"
 #include "traffic/traffic_panel.h"
 
 #include <QAction>
@@ -187,8 +189,15 @@ void MainWindow::buildDocks()
     m_trafficDock->setWidget(m_traffic);
     addDockWidget(Qt::RightDockWidgetArea, m_trafficDock);
     tabifyDockWidget(chartsDock, m_trafficDock);
+
+    m_loopPanel = new LoopPanel(*m_server, this);
+    m_loopDock = new QDockWidget(tr("Loop"), this);
+    m_loopDock->setObjectName(QStringLiteral("loopDock"));
+    m_loopDock->setWidget(m_loopPanel);
+    addDockWidget(Qt::RightDockWidgetArea, m_loopDock);
+    tabifyDockWidget(chartsDock, m_loopDock);
     chartsDock->raise();
-    m_docks = {tableDock, chartsDock, diagramDock, m_trafficDock};
+    m_docks = {tableDock, chartsDock, diagramDock, m_trafficDock, m_loopDock};
 
     m_rate = new QLabel(this);
     m_stored = new QLabel(this);
@@ -223,6 +232,11 @@ void MainWindow::buildMenus()
         compare->setAttribute(Qt::WA_DeleteOnClose);
         compare->show();
     });
+    server->addSeparator();
+    // In the menu too, so their keys work while the Loop panel is hidden.
+    server->addAction(m_loopPanel->pauseAction());
+    server->addAction(m_loopPanel->stepAction());
+    server->addAction(m_loopPanel->runAction());
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     m_followAction = view->addAction(tr("&Follow live"));
@@ -249,6 +263,7 @@ void MainWindow::buildMenus()
     for (QDockWidget* dock : m_docks)
         view->addAction(dock->toggleViewAction());
     m_trafficDock->toggleViewAction()->setText(tr("&Traffic panel"));
+    m_loopDock->toggleViewAction()->setText(tr("&Loop panel (step mode)"));
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&Keyboard and mouse"), this, &MainWindow::showShortcuts);
@@ -265,6 +280,7 @@ void MainWindow::wirePipeline()
     m_consumer->addSink(m_timelineModel.get());
     m_consumer->addSink(m_stats.get());
     m_consumer->addSink(m_tablePanel->model());
+    m_consumer->addSink(m_loopPanel->model());
     connect(m_consumer, &TraceConsumer::appended, m_timeline, &TimelineView::refresh);
     connect(m_consumer, &TraceConsumer::storeCleared, m_timeline, &TimelineView::refresh);
 
@@ -293,6 +309,11 @@ void MainWindow::wirePipeline()
     });
     connect(m_server.get(), &ServerController::started, m_traffic, &TrafficPanel::setServerUrl);
     connect(m_server.get(), &ServerController::stopped, m_traffic, [this] { m_traffic->setServerUrl({}); });
+    connect(m_loopPanel, &LoopPanel::slowReadersRequested, this, [this](int clients) {
+        m_traffic->setSlowReaders(clients);
+        m_trafficDock->show();
+        m_trafficDock->raise();
+    });
 
     connect(m_timeline, &TimelineView::eventSelected, m_tablePanel, &EventTablePanel::selectEvent);
     connect(m_tablePanel, &EventTablePanel::eventSelected, m_timeline, &TimelineView::selectEvent);
@@ -545,7 +566,8 @@ void MainWindow::showShortcuts()
         rows += QStringLiteral("<tr><td><b>%1</b></td><td>%2</td></tr>").arg(keys.toHtmlEscaped(), what.toHtmlEscaped());
     rows += tr("<tr><td><b>Ctrl+R / Ctrl+T</b></td><td>start / stop the server</td></tr>"
                "<tr><td><b>Ctrl+E</b></td><td>export the recording</td></tr>"
-               "<tr><td><b>Ctrl+L</b></td><td>clear the recording</td></tr>");
+               "<tr><td><b>Ctrl+L</b></td><td>clear the recording</td></tr>"
+               "<tr><td><b>F8 / F10 / F5</b></td><td>pause the event loop / run one step / let it run</td></tr>");
     QMessageBox::information(this, tr("Keyboard and mouse"), QStringLiteral("<table>%1</table>").arg(rows));
 }
 

@@ -1,6 +1,7 @@
 // MainWindow: what users come for. A toolbar to start and stop the server (port, bind address,
 // document root, the URL to open, Demo traffic), the live timeline in the centre, the event
-// table, the charts, the live state machine and the built-in traffic generator in docks, and a
+// table, the charts, the live state machine, the built-in traffic generator and the Loop panel
+// (step mode, break-the-loop switches) in docks, and a
 // status bar with the recording's health (events/s, stored, evicted,
 // dropped). It owns the whole pipeline: engine -> ring -> TraceConsumer -> TraceStore -> sinks.
 #pragma once
@@ -30,6 +31,7 @@ class StateDiagram;
 class ConnectionInspector;
 class EventTablePanel;
 class GuiLoopProbe;
+class LoopPanel;
 class StatsModel;
 class TimelineModel;
 class TimelineView;
@@ -57,6 +59,7 @@ public:
     TraceConsumer& consumer() { return *m_consumer; }
     TimelineView& timeline() { return *m_timeline; }
     TrafficPanel& traffic() { return *m_traffic; }
+    LoopPanel& loopPanel() { return *m_loopPanel; }
     ServerSettings currentSettings() const;
 
     // Exports the whole recording (or the selected range) to `path`; error is one sentence.
@@ -114,6 +117,8 @@ private:
     int m_normalLaneHeight = 0;
     TrafficPanel* m_traffic = nullptr;
     QDockWidget* m_trafficDock = nullptr;
+    LoopPanel* m_loopPanel = nullptr;
+    QDockWidget* m_loopDock = nullptr;
     QPointer<ConnectionInspector> m_inspector;
 
     QAction* m_startAction = nullptr;

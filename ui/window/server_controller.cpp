@@ -46,8 +46,27 @@ void ServerController::stop()
 {
     if (!m_server.isRunning())
         return;
+    const bool wasPaused = m_server.stepMode();
     m_server.stop();
+    if (wasPaused)
+        emit stepModeChanged(false);
     emit stopped();
+}
+
+QString ServerController::setStepMode(bool on)
+{
+    const bool was = m_server.stepMode();
+    const std::string why = m_server.setStepMode(on);
+    if (!why.empty())
+        return QString::fromStdString(why);
+    if (was != on)
+        emit stepModeChanged(on);
+    return {};
+}
+
+QString ServerController::step()
+{
+    return QString::fromStdString(m_server.step());
 }
 
 } // namespace loopscope
