@@ -108,7 +108,7 @@ void ServerExhaustionTest::slowlorisAtTwiceTheConnectionLimit()
 {
     constexpr unsigned kLimit = 50;
     constexpr int kSlowClients = 2 * kLimit;
-    constexpr milliseconds kHeaderTimeout{500};
+    constexpr milliseconds kHeaderTimeout{1000};
 
     Recorder recorder;
     EventLog log(recorder);
