@@ -181,7 +181,7 @@ RequestParser::Result RequestParser::Impl::feed(const char* data, std::size_t le
 {
     switch (phase) {
     case Phase::Failed:
-        return {Status::Error, 0, failure.httpStatus, failure.reason};
+        return failure;
     case Phase::Answered:
         return {Status::Request, 0, 0, ""};
     case Phase::Body: {
@@ -292,6 +292,7 @@ std::size_t RequestParser::Impl::skipBody(const char* data, std::size_t length)
     }
     const char* reason = llhttp_get_error_reason(&parser);
     fail(400, reason ? reason : "malformed request body");
+    failure.inAnsweredBody = true;
     return 0;
 }
 

@@ -24,8 +24,9 @@
 //   - HTTP/1.0 and 1.1 only: other versions are 505, a request line without a version is 400;
 //   - 400 also for: obs-fold, whitespace in or before a header name, two Host headers, two
 //     Transfer-Encoding headers, Content-Length with Transfer-Encoding, a bad or repeated
-//     Content-Length, Transfer-Encoding in HTTP/1.0, a bad chunk in a skipped body, and any
-//     target decodeTargetPath() refuses. A Transfer-Encoding other than "chunked": 501;
+//     Content-Length, Transfer-Encoding in HTTP/1.0, and any
+//     target decodeTargetPath() refuses. A Transfer-Encoding other than "chunked": 501. A bad
+//     chunk in a skipped body is an Error with inAnsweredBody set (close, answer nothing);
 //   - repeated Range or If-Modified-Since headers are joined with ", " (and so end up ignored).
 // After an Error, feed() keeps returning it.
 #pragma once
@@ -67,6 +68,10 @@ public:
         std::size_t consumed = 0;
         int httpStatus = 0;          // for Error
         const char* reason = "";     // for Error: a short human-readable cause (static string)
+        // For Error: the bad bytes are the skipped body of a request that was already answered,
+        // so there is no request left to answer: the caller closes without a response (nginx
+        // closes when discarding a body fails).
+        bool inAnsweredBody = false;
     };
 
     explicit RequestParser(const ParserLimits& limits = {});

@@ -135,6 +135,11 @@ void BlockingConnection::takeInput(const char* data, std::size_t len)
     case RequestParser::Status::NeedMore:
         return;
     case RequestParser::Status::Error:
+        if (r.inAnsweredBody) { // its request is answered: close without a second response
+            m_keepAlive = false;
+            m_rejected = true;
+            return linger();
+        }
         return onRequestRejected(r.httpStatus);
     case RequestParser::Status::Request:
         // Bytes after this request's head are the next requests or its body: keep them until

@@ -549,6 +549,11 @@ void EventLoop::parseInput(Connection& c, const char* data, std::size_t len, std
     case RequestParser::Status::NeedMore:
         return;
     case RequestParser::Status::Error:
+        if (r.inAnsweredBody) { // its request is answered: close without a second response
+            c.keepAlive = false;
+            c.rejected = true;
+            return startLingering(c, nowNs);
+        }
         return onRequestRejected(c, r.httpStatus, nowNs);
     case RequestParser::Status::Request:
         // Bytes after this request's head are the next requests (pipelining) or its body: keep
