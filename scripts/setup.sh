@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what loopscope needs to build, test and run (Debian 12, as root), then configures and
-# builds it in ./build. Safe to run again: it installs only what is missing.
+# builds it in ./build ($BUILD_DIR). Safe to run again: it installs only what is missing.
+# --packages-only: install, do not build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,7 @@ PACKAGES=(
     qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-qpa-plugins libgl-dev
     node-llhttp zlib1g-dev libbenchmark-dev
     fonts-dejavu-core python3 curl procps
+    clang libclang-rt-14-dev
 )
 
 missing=()
@@ -27,6 +29,8 @@ if ((${#missing[@]})); then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+[[ ${1:-} == --packages-only ]] && exit 0
 
 BUILD_DIR=${BUILD_DIR:-build}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo} ${CMAKE_ARGS:-}

@@ -152,7 +152,7 @@ void TimelinePainter::paintEngineLane(QPainter& p) const
                              merger.add(x0, x1, key);
                              if (index >= 0 && key == int(LoopPhase::Dispatching) && x1 - x0 >= kMinReadyLabelPx)
                                  labels.emplace_back(QRect(m_layout.timeLeft() + x0, row.top(), x1 - x0, row.height()),
-                                                     spans[std::size_t(index)].ready);
+                                                     std::uint32_t(spans[std::size_t(index)].ready)); // a copy: the span is packed
                          });
     }
     p.setPen(Qt::white);
