@@ -124,27 +124,32 @@ QString axisTitle(const QString &metric)
 
 QChart *makeChart(const Options &options, const Table &table)
 {
-    auto *series = new QBarSeries;
     double smallest = INFINITY;
     double largest = 0;
+    for (const auto &byCase : table.values) {
+        for (double value : byCase) {
+            if (value > 0)
+                smallest = std::min(smallest, value);
+            largest = std::max(largest, value);
+        }
+    }
+    const bool logScale = !options.linear && smallest < INFINITY;
+    auto *series = new QBarSeries;
     for (const QString &server : table.servers) {
         auto *set = new QBarSet(server);
         QList<qreal> values;
         for (const QString &caseName : table.cases) {
-            // A missing figure is drawn as no bar; the log axis cannot show zero, so it gets
-            // the axis floor instead.
+            // A missing figure is drawn as no bar; a log axis cannot place zero, so there it
+            // is a value under the axis floor.
             const double value = table.values[server].value(caseName, 0.0);
-            values << value;
-            if (value > 0)
-                smallest = std::min(smallest, value);
-            largest = std::max(largest, value);
+            values << (value <= 0 && logScale ? smallest / 100 : value);
         }
         set->append(values);
         series->append(set);
     }
     series->setLabelsVisible(true);
     series->setLabelsPosition(QAbstractBarSeries::LabelsInsideEnd);
-    series->setLabelsPrecision(3);
+    series->setLabelsPrecision(4);
     series->setLabelsAngle(-90);
 
     auto *chart = new QChart;
@@ -160,7 +165,7 @@ QChart *makeChart(const Options &options, const Table &table)
     chart->addAxis(caseAxis, Qt::AlignBottom);
     series->attachAxis(caseAxis);
 
-    if (options.linear || !(smallest < INFINITY)) {
+    if (!logScale) {
         auto *valueAxis = new QValueAxis;
         valueAxis->setRange(0, largest * 1.1);
         valueAxis->setTitleText(axisTitle(options.metric));

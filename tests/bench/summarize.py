@@ -13,12 +13,23 @@ REFERENCE = "loopscope"  # the server every other one is compared with
 NO_RECORD = "loopscope-norec"
 
 
+NAN = float("nan")
+
+
 def median(values):
-    return statistics.median(values) if values else float("nan")
+    """The median of the finite values; NaN when there are none."""
+    values = [v for v in values if v == v]
+    return statistics.median(values) if values else NAN
+
+
+def rounded(x, digits):
+    """x rounded, or "" for NaN (a run without a completed request has no CPU per request)."""
+    return "" if x != x else round(x, digits)
 
 
 def ratio(a, b):
-    return a / b if b else float("nan")
+    """a / b, NaN when either is missing ("") or b is zero."""
+    return a / b if a != "" and b != "" and b else NAN
 
 
 def read_runs(path):
@@ -36,7 +47,7 @@ def read_runs(path):
         g["mbps"].append(int(r["bytes"]) / dur_us)  # bytes per µs = 10^6 bytes per s
         g["p50"].append(float(r["p50_us"]))
         g["p99"].append(float(r["p99_us"]))
-        g["cpu"].append(int(r["cpu_ticks"]) / int(r["clk_tck"]) * 1e6 / max(req, 1))
+        g["cpu"].append(int(r["cpu_ticks"]) / int(r["clk_tck"]) * 1e6 / req if req else NAN)
         g["err"].append(int(r["errors"]))
         g["status"].append(int(r["status_errors"]))
     return groups, order
@@ -67,7 +78,7 @@ def summarize(groups, memory):
             "server": server, "cap": cap, "case": case, "connections": g["connections"],
             "runs": len(g["rps"]), "requests_per_s": round(median(g["rps"])),
             "mb_per_s": round(median(g["mbps"]), 1), "p50_us": round(median(g["p50"])),
-            "p99_us": round(median(g["p99"])), "cpu_us_per_request": round(median(g["cpu"]), 2),
+            "p99_us": round(median(g["p99"])), "cpu_us_per_request": rounded(median(g["cpu"]), 2),
             "socket_errors": max(g["err"]), "status_errors": max(g["status"]),
             "rss_bytes_per_idle_conn": "" if rss is None else round(rss)}
     return rows
@@ -86,13 +97,17 @@ def ratios(rows, order):
                     continue
                 r = {"case": case, "cap": cap, "peer": peer}
                 for f in FIGURES:
-                    r[f] = round(ratio(ref[f], other[f]), 3)
+                    r[f] = rounded(ratio(ref[f], other[f]), 3)
                 out.append(r)
     return out
 
 
 def fmt_ratio(x):
-    return "–" if x != x else f"{x:.2f}×"
+    return "–" if x == "" or x != x else f"{x:.2f}×"
+
+
+def fmt_cpu(x):
+    return "–" if x == "" else f"{x:.2f}"
 
 
 def case_tables(rows, ratio_rows, order):
@@ -114,7 +129,7 @@ def case_tables(rows, ratio_rows, order):
                 q = by_peer.get((case, cap, server))
                 rel = ["–"] * 4 if not q else [fmt_ratio(q[f]) for f in ("requests_per_s", "mb_per_s", "p99_us", "cpu_us_per_request")]
                 lines.append(f"| {server} | {r['requests_per_s']:,} | {r['mb_per_s']:,} | {r['p50_us']:,} "
-                             f"| {r['p99_us']:,} | {r['cpu_us_per_request']:.2f} "
+                             f"| {r['p99_us']:,} | {fmt_cpu(r['cpu_us_per_request'])} "
                              f"| {r['socket_errors']}/{r['status_errors']} | " + " | ".join(rel) + " |")
     return lines
 
@@ -131,8 +146,9 @@ def recording_cost(rows, order):
     for case, cap in pairs:
         on, off = rows[(REFERENCE, cap, case)], rows[(NO_RECORD, cap, case)]
         cpu = ratio(on["cpu_us_per_request"], off["cpu_us_per_request"])
-        lines.append(f"| {case} | {cap} | {on['cpu_us_per_request']:.2f} | {off['cpu_us_per_request']:.2f} "
-                     f"| {fmt_ratio(cpu)} ({(cpu - 1) * 100:+.1f}%) "
+        change = "" if cpu != cpu else f" ({(cpu - 1) * 100:+.1f}%)"
+        lines.append(f"| {case} | {cap} | {fmt_cpu(on['cpu_us_per_request'])} | {fmt_cpu(off['cpu_us_per_request'])} "
+                     f"| {fmt_ratio(cpu)}{change} "
                      f"| {fmt_ratio(ratio(on['requests_per_s'], off['requests_per_s']))} |")
     return lines
 
