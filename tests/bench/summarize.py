@@ -163,8 +163,9 @@ def memory_table(memory, order):
         if server in memory:
             rel = "–" if ref is None or server == REFERENCE else fmt_ratio(ratio(ref, memory[server]))
             lines.append(f"| {server} | {memory[server]:,.0f} | {rel} |")
-    lines.append("(nginx allocates its whole connection array, worker_connections entries, at start,"
-                 " so part of its per-connection cost is in its 'before' figure.)")
+    if any(server.startswith("nginx") for server in memory):
+        lines += ["", "(nginx allocates its whole connection array, worker_connections entries, at start,"
+                  " so part of its per-connection cost is in its 'before' figure.)"]
     return lines
 
 
