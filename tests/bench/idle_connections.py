@@ -4,7 +4,7 @@
 Each connection sends one GET and reads its whole response, so the server has finished the
 request and holds the connection idle in keep-alive. Then the script prints "READY <n>" on
 stdout and keeps every socket open until it is killed (SIGTERM/SIGINT) or --hold seconds pass.
-run_wrk.sh uses it to measure the server's resident memory per idle connection.
+tests/bench/run uses it to measure the server's resident memory per idle connection.
 
 Only loopback addresses are accepted: this is a benchmark helper, not a load tool.
 """
