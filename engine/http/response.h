@@ -11,6 +11,24 @@ namespace loopscope {
 
 // "Sun, 06 Nov 1994 08:49:37 GMT" (IMF-fixdate).
 std::string formatHttpDate(std::time_t t);
+// The Date header for now, formatted only when the second changes (a server answers many
+// requests a second). One per thread.
+class HttpDateCache {
+public:
+    const std::string& now()
+    {
+        const std::time_t t = std::time(nullptr);
+        if (t != m_second) {
+            m_second = t;
+            m_text = formatHttpDate(t);
+        }
+        return m_text;
+    }
+
+private:
+    std::string m_text;
+    std::time_t m_second = 0;
+};
 // Accepts IMF-fixdate, RFC 850 and asctime forms; nullopt if none matches.
 std::optional<std::time_t> parseHttpDate(std::string_view s);
 

@@ -90,4 +90,18 @@ void BlockingAcceptor::pause(int error)
     m_ring.markBusy();
 }
 
+void recordServerStarted(ProducerRing& ring, std::uint16_t port, unsigned maxConnections)
+{
+    ring.record(monotonicNs(), EventKind::ServerStarted, 0, ConnectionState::None, ConnectionState::None, port,
+                maxConnections);
+}
+
+void recordServerStopped(ProducerRing& ring, std::uint64_t connectionsClosedByStop)
+{
+    const std::int64_t end = monotonicNs();
+    ring.record(end, EventKind::ServerStopped, 0, ConnectionState::None, ConnectionState::None,
+                connectionsClosedByStop, 0);
+    ring.flushDrops(end);
+}
+
 } // namespace loopscope

@@ -45,4 +45,9 @@ private:
     std::atomic<bool> m_stopping{false};
 };
 
+// The first and last records of a blocking-style server's run (the engine loop lane's start and
+// stop markers), on the acceptor's ring. The stop also delivers any drop count still pending.
+void recordServerStarted(ProducerRing& ring, std::uint16_t port, unsigned maxConnections);
+void recordServerStopped(ProducerRing& ring, std::uint64_t connectionsClosedByStop);
+
 } // namespace loopscope

@@ -264,7 +264,7 @@ bool BlockingConnection::respondWithError(int status, const ResponsePlan* plan, 
 bool BlockingConnection::sendHead(const ResponseHead& head, const char* body, std::size_t bodyBytes)
 {
     ResponseHead h = head;
-    h.date = httpDate();
+    h.date = m_date.now();
     h.keepAlive = m_keepAlive;
     m_head.clear();
     appendResponseHead(m_head, h);
@@ -385,17 +385,6 @@ void BlockingConnection::recordWait(EventKind kind, std::uint64_t arg, std::int6
     if (m_recording.recordWaits)
         m_recording.ring.record(nowNs, kind, 0, ConnectionState::None, ConnectionState::None, arg, 0,
                                 m_recording.thread);
-}
-
-// The Date header changes once a second; format it only then.
-const std::string& BlockingConnection::httpDate()
-{
-    const std::time_t now = std::time(nullptr);
-    if (now != m_dateSecond) {
-        m_dateSecond = now;
-        m_date = formatHttpDate(now);
-    }
-    return m_date;
 }
 
 } // namespace loopscope

@@ -96,7 +96,6 @@ private:
     void record(EventKind kind, ConnectionState to, std::uint64_t arg, std::uint32_t aux,
                 std::int64_t nowNs);
     void recordWait(EventKind kind, std::uint64_t arg, std::int64_t nowNs);
-    const std::string& httpDate();
 
     const BlockingServerShared& m_shared;
     RecordingThread m_recording;
@@ -118,8 +117,7 @@ private:
     std::string m_head;
     std::uint64_t m_bodySent = 0;
     std::unique_ptr<char[]> m_readBuffer;
-    std::string m_date;
-    std::time_t m_dateSecond = 0;
+    HttpDateCache m_date;
 };
 
 } // namespace loopscope

@@ -31,15 +31,11 @@ void BlockingServer::wake()
 void BlockingServer::run()
 {
     ProducerRing& ring = m_recorder.mainProducer();
-    ring.record(monotonicNs(), EventKind::ServerStarted, 0, ConnectionState::None, ConnectionState::None,
-                m_acceptor.port(), m_config.maxConnections);
+    recordServerStarted(ring, m_acceptor.port(), m_config.maxConnections);
     AcceptedClient client;
     while (m_acceptor.acceptNext(client))
         serveOne(client);
-    const std::int64_t end = monotonicNs();
-    ring.record(end, EventKind::ServerStopped, 0, ConnectionState::None, ConnectionState::None,
-                m_closedByStop, 0);
-    ring.flushDrops(end);
+    recordServerStopped(ring, m_closedByStop);
 }
 
 // NEW_TCP_CONNECTION, and everything after it until the connection closes.

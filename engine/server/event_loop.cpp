@@ -714,7 +714,7 @@ void EventLoop::startResponse(Connection& c, const ResponsePlan& plan, std::int6
 void EventLoop::sendHead(Connection& c, const ResponseHead& head, std::int64_t nowNs)
 {
     ResponseHead h = head;
-    h.date = httpDate();
+    h.date = m_date.now();
     // A client that half-closed will send no further request: do not promise to wait for one.
     c.keepAlive = c.keepAlive && !c.peerClosed;
     h.keepAlive = c.keepAlive;
@@ -1002,17 +1002,6 @@ void EventLoop::record(Connection& c, EventKind kind, ConnectionState to, std::u
 void EventLoop::recordLoop(EventKind kind, std::uint64_t arg, std::int64_t nowNs, std::uint32_t aux)
 {
     m_recorder.record(nowNs, kind, 0, ConnectionState::None, ConnectionState::None, arg, aux);
-}
-
-// The Date header changes once a second; format it only then.
-const std::string& EventLoop::httpDate()
-{
-    const std::time_t now = std::time(nullptr);
-    if (now != m_dateSecond) {
-        m_dateSecond = now;
-        m_date = formatHttpDate(now);
-    }
-    return m_date;
 }
 
 } // namespace loopscope

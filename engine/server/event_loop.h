@@ -128,7 +128,6 @@ private:
     void record(Connection& c, EventKind kind, ConnectionState to, std::uint64_t arg,
                 std::uint32_t aux, std::int64_t nowNs, std::uint8_t thread = 0);
     void recordLoop(EventKind kind, std::uint64_t arg, std::int64_t nowNs, std::uint32_t aux = 0);
-    const std::string& httpDate();
 
     ServerConfig m_config;
     Recorder& m_recorder;
@@ -167,9 +166,8 @@ private:
 
     std::vector<std::unique_ptr<DiskJob>> m_completed;
     std::unique_ptr<char[]> m_readBuffer;
-    std::string m_date;
+    HttpDateCache m_date;
     std::uint64_t m_cpuHash = 0; // the CPU switch's result, kept so its work is not optimised away
-    std::time_t m_dateSecond = 0;
 };
 
 } // namespace loopscope

@@ -40,8 +40,7 @@ void ThreadServer::wake()
 void ThreadServer::run()
 {
     ProducerRing& ring = m_recorder.mainProducer();
-    ring.record(monotonicNs(), EventKind::ServerStarted, 0, ConnectionState::None, ConnectionState::None,
-                m_acceptor.port(), m_config.maxConnections);
+    recordServerStarted(ring, m_acceptor.port(), m_config.maxConnections);
     AcceptedClient client;
     while (m_acceptor.acceptNext(client)) {
         joinFinished();
@@ -49,10 +48,7 @@ void ThreadServer::run()
     }
     m_registry.shutdownAll();
     joinAll();
-    const std::int64_t end = monotonicNs();
-    ring.record(end, EventKind::ServerStopped, 0, ConnectionState::None, ConnectionState::None,
-                m_closedByStop.load(), 0);
-    ring.flushDrops(end);
+    recordServerStopped(ring, m_closedByStop.load());
 }
 
 // NEW_TCP_CONNECTION: record it here, then hand the socket to a new thread with its own ring.
