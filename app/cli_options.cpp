@@ -1,5 +1,6 @@
 #include "cli_options.h"
 
+#include "option_reader.h"
 #include "trace/trace_sink.h"
 
 #include <charconv>
@@ -9,45 +10,8 @@ namespace loopscope {
 
 namespace {
 
-bool parseNumber(const std::string& text, double min, double max, double& out)
-{
-    const char* end = text.data() + text.size();
-    auto [ptr, ec] = std::from_chars(text.data(), end, out);
-    return ec == std::errc() && ptr == end && std::isfinite(out) && out >= min && out <= max;
-}
-
-std::string rangeError(const std::string& option, const std::string& what, const std::string& got)
-{
-    return option + " needs " + what + " (got '" + got + "'); see --help.";
-}
-
-struct Reader {
-    const std::vector<std::string>& args;
-    std::size_t i = 0;
-    std::string& error;
-
-    bool value(const std::string& option, std::string& out)
-    {
-        if (i + 1 >= args.size()) {
-            error = option + " needs a value; see --help.";
-            return false;
-        }
-        out = args[++i];
-        return true;
-    }
-
-    bool number(const std::string& option, double min, double max, const std::string& what, double& out)
-    {
-        std::string text;
-        if (!value(option, text))
-            return false;
-        if (!parseNumber(text, min, max, out)) {
-            error = rangeError(option, what, text);
-            return false;
-        }
-        return true;
-    }
-};
+using options::rangeError;
+using options::Reader;
 
 std::chrono::milliseconds millis(double seconds)
 {

@@ -1,6 +1,7 @@
 #include "load_options.h"
 
 #include "load/load_generator.h"
+#include "option_reader.h"
 
 #include <charconv>
 #include <cmath>
@@ -9,53 +10,7 @@ namespace loopscope {
 
 namespace {
 
-bool parseNumber(const std::string& text, double min, double max, bool whole, double& out)
-{
-    const char* end = text.data() + text.size();
-    auto [ptr, ec] = std::from_chars(text.data(), end, out);
-    return ec == std::errc() && ptr == end && std::isfinite(out) && out >= min && out <= max
-           && (!whole || out == std::floor(out));
-}
-
-struct Reader {
-    const std::vector<std::string>& args;
-    std::size_t i = 0;
-    std::string& error;
-
-    bool value(const std::string& option, std::string& out)
-    {
-        if (i + 1 >= args.size()) {
-            error = option + " needs a value; see --help.";
-            return false;
-        }
-        out = args[++i];
-        return true;
-    }
-
-    bool number(const std::string& option, double min, double max, const std::string& what, double& out,
-                bool whole = true)
-    {
-        std::string text;
-        if (!value(option, text))
-            return false;
-        if (!parseNumber(text, min, max, whole, out)) {
-            error = option + " needs " + what + " (got '" + text + "'); see --help.";
-            return false;
-        }
-        return true;
-    }
-
-    bool count(const std::string& option, double min, double max, unsigned& out)
-    {
-        double n = 0;
-        const std::string what = "a whole number from " + std::to_string(unsigned(min)) + " to "
-                                 + std::to_string(unsigned(max));
-        if (!number(option, min, max, what, n))
-            return false;
-        out = unsigned(n);
-        return true;
-    }
-};
+using options::Reader;
 
 // One option that takes a value; false (with `error` set) if it is bad or unknown.
 bool readValueOption(Reader& in, const std::string& a, LoadOptions& o, bool& haveUrl)
@@ -98,7 +53,7 @@ bool readValueOption(Reader& in, const std::string& a, LoadOptions& o, bool& hav
     if (a == "--duration")
         return in.number(a, 0, 1e7, "a number of seconds (0: until Ctrl+C)", o.durationSeconds, false);
     if (a == "--requests") {
-        const bool ok = in.number(a, 1, 1e12, "a whole number of requests per client", n);
+        const bool ok = in.number(a, 1, 1e12, "a whole number of requests per client", n, true);
         s.requestsPerClient = std::uint64_t(n);
         return ok;
     }
