@@ -3,7 +3,6 @@
 #include "load/load_generator.h"
 #include "option_reader.h"
 
-#include <charconv>
 #include <cmath>
 
 namespace loopscope {

@@ -7,25 +7,8 @@ namespace loopscope {
 
 BlockingServer::BlockingServer(const ServerConfig& config, int listenFd, int rootFd, Recorder& recorder,
                                LoopCounters& counters, std::uint32_t firstConnectionId)
-    : m_config(config)
-    , m_root(rootFd)
-    , m_recorder(recorder)
-    , m_counters(counters)
-    , m_acceptor(listenFd, m_config, recorder.mainProducer())
-    , m_shared{m_config, m_root.get(), m_counters, m_registry, m_acceptor.stoppingFlag()}
-    , m_nextId(firstConnectionId)
+    : BlockingModel(config, listenFd, rootFd, recorder, counters, firstConnectionId)
 {
-}
-
-int BlockingServer::open()
-{
-    return m_acceptor.open();
-}
-
-void BlockingServer::wake()
-{
-    m_acceptor.wake();
-    m_registry.shutdownAll();
 }
 
 void BlockingServer::run()

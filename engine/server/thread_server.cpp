@@ -11,30 +11,13 @@ namespace loopscope {
 
 ThreadServer::ThreadServer(const ServerConfig& config, int listenFd, int rootFd, Recorder& recorder,
                            LoopCounters& counters, std::uint32_t firstConnectionId)
-    : m_config(config)
-    , m_root(rootFd)
-    , m_recorder(recorder)
-    , m_counters(counters)
-    , m_acceptor(listenFd, m_config, recorder.mainProducer())
-    , m_shared{m_config, m_root.get(), m_counters, m_registry, m_acceptor.stoppingFlag()}
-    , m_nextId(firstConnectionId)
+    : BlockingModel(config, listenFd, rootFd, recorder, counters, firstConnectionId)
 {
 }
 
 ThreadServer::~ThreadServer()
 {
     joinAll(); // run() has joined them; this only matters if run() never ran
-}
-
-int ThreadServer::open()
-{
-    return m_acceptor.open();
-}
-
-void ThreadServer::wake()
-{
-    m_acceptor.wake();
-    m_registry.shutdownAll();
 }
 
 void ThreadServer::run()

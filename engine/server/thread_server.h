@@ -9,9 +9,7 @@
 // Finished threads are joined by the acceptor the next time it accepts, and all of them by stop.
 #pragma once
 
-#include "server/blocking_acceptor.h"
-#include "server/blocking_connection.h"
-#include "server/server_model.h"
+#include "server/blocking_model.h"
 
 #include <mutex>
 #include <thread>
@@ -22,17 +20,14 @@ namespace loopscope {
 
 class Recorder;
 
-class ThreadServer : public ServerModelRunner {
+class ThreadServer : public BlockingModel {
 public:
     // Takes ownership of the listening socket and the root directory fd.
     ThreadServer(const ServerConfig& config, int listenFd, int rootFd, Recorder& recorder,
                  LoopCounters& counters, std::uint32_t firstConnectionId);
     ~ThreadServer() override;
 
-    int open() override;
     void run() override;
-    void wake() override;
-    std::uint32_t nextConnectionId() const override { return m_nextId; }
 
 private:
     void startConnection(const AcceptedClient& client);
@@ -41,14 +36,6 @@ private:
     void joinFinished();
     void joinAll();
 
-    ServerConfig m_config;
-    FileDescriptor m_root;
-    Recorder& m_recorder;
-    LoopCounters& m_counters;
-    BlockingAcceptor m_acceptor;
-    ConnectionRegistry m_registry;
-    BlockingServerShared m_shared;
-    std::uint32_t m_nextId;
 
     std::unordered_map<std::uint32_t, std::thread> m_threads; // by connection id; acceptor only
     std::mutex m_finishedMutex;
