@@ -41,12 +41,15 @@ struct Connection {
     std::unique_ptr<RequestParser> parser;
     std::string pipelined;       // received but not yet parsed (requests sent ahead)
 
-    // The response being written: head, then body bytes from memory.
+    // The response being written: head, then body bytes from memory (or, for a big cached
+    // file, from the kernel's page cache with sendfile).
     int status = 0;
     std::string head;
     std::size_t headSent = 0;
     std::string errorBody;             // body of error pages and redirects
     std::shared_ptr<const CachedFile> cached; // body source for a cache hit
+    int sendFileFd = -1;               // body sent with sendfile from this (cached's) descriptor
+    std::uint64_t sendFileOffset = 0;  // where in that file the body starts
     std::unique_ptr<char[]> chunk;     // file bytes being sent
     std::size_t chunkCapacity = 0;
     const char* body = nullptr;        // points into errorBody or chunk

@@ -13,20 +13,6 @@
 
 namespace loopscope {
 
-FileDescriptor& FileDescriptor::operator=(FileDescriptor&& other) noexcept
-{
-    if (this != &other)
-        reset(other.release());
-    return *this;
-}
-
-void FileDescriptor::reset(int fd)
-{
-    if (m_fd >= 0)
-        ::close(m_fd);
-    m_fd = fd;
-}
-
 DiskPool::~DiskPool()
 {
     stop();
@@ -231,9 +217,8 @@ void runDiskJob(int rootFd, DiskJob& job)
         planErrorResponse(500, job.plan);
         return;
     }
-    // Small files are done with their descriptor; big ones keep it for the next chunks.
-    if (job.plan.bodyLength <= DiskPool::kWholeFileBytes)
-        job.file.reset();
+    // The descriptor stays with the job: a big file's next chunks are read through it, and the
+    // event loop may keep it in its open-file cache.
 }
 
 } // namespace loopscope

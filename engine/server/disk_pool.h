@@ -11,6 +11,7 @@
 #pragma once
 
 #include "http/request.h"
+#include "server/file_descriptor.h"
 
 #include <sys/stat.h>
 
@@ -24,25 +25,6 @@
 #include <vector>
 
 namespace loopscope {
-
-// An open file descriptor that closes itself.
-class FileDescriptor {
-public:
-    FileDescriptor() = default;
-    explicit FileDescriptor(int fd) : m_fd(fd) {}
-    FileDescriptor(FileDescriptor&& other) noexcept : m_fd(other.release()) {}
-    FileDescriptor& operator=(FileDescriptor&& other) noexcept;
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    ~FileDescriptor() { reset(); }
-    int get() const { return m_fd; }
-    bool valid() const { return m_fd >= 0; }
-    int release() { int fd = m_fd; m_fd = -1; return fd; }
-    void reset(int fd = -1);
-
-private:
-    int m_fd = -1;
-};
 
 // What the response to a file request will be, decided by the worker from the request and the
 // file's metadata (see planResponse in response_plan.h).

@@ -6,14 +6,19 @@
 #include "server/response_plan.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
+
+#include <pthread.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -45,6 +50,27 @@ std::int64_t threadCpuNs()
     timespec ts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// sendfile(2) has no MSG_NOSIGNAL: writing to a socket the client closed raises SIGPIPE, which
+// would kill the whole program. The loop thread blocks it (for this thread only, leaving the
+// host program's own handling alone) and clears the one a failed sendfile left pending.
+void blockBrokenPipeSignal()
+{
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+}
+
+void clearPendingBrokenPipe()
+{
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    const timespec now{0, 0};
+    while (sigtimedwait(&pipe, nullptr, &now) == SIGPIPE) {
+    }
 }
 
 Connection& connectionOf(TimerNode& node)
@@ -128,6 +154,7 @@ void EventLoop::nudge()
 
 void EventLoop::run()
 {
+    blockBrokenPipeSignal();
     sockaddr_in addr{};
     socklen_t len = sizeof addr;
     ::getsockname(m_listen.get(), reinterpret_cast<sockaddr*>(&addr), &len);
@@ -173,6 +200,7 @@ int EventLoop::pollTimeoutMs(std::int64_t nowNs) const
             next = std::min(next, list->head->deadlineNs);
     if (m_acceptPaused)
         next = std::min(next, m_acceptResumeNs);
+    next = std::min<std::int64_t>(next, m_cacheSweepNs);
     if (next == LLONG_MAX)
         return -1;
     // Round up so we never wake a hair before the deadline and spin.
@@ -297,6 +325,8 @@ void EventLoop::expireTimers(std::int64_t nowNs)
         recordDispatch(LoopSource::Timer, LoopHandler::ExpireTimers, 0, 0);
         resumeAccepting();
     }
+    if (m_cache && nowNs >= m_cacheSweepNs)
+        m_cacheSweepNs = m_cache->dropStale(nowNs);
 }
 
 // Closes every connection of `list` whose deadline has passed, recording why.
@@ -604,35 +634,51 @@ bool EventLoop::serveFromCache(Connection& c, const HttpRequest& req, std::int64
         return false;
     struct stat st{};
     st.st_mode = S_IFREG;
-    st.st_size = off_t(file->content.size());
+    st.st_size = off_t(file->size);
     st.st_mtime = file->lastModified;
     ResponsePlan plan;
     planFileResponse(req.method, {}, req.range, req.ifModifiedSince, st, plan);
-    record(c, EventKind::FileCacheHit, ConnectionState::WritingHeaders, file->content.size(), 0, nowNs);
+    record(c, EventKind::FileCacheHit, ConnectionState::WritingHeaders, file->size, 0, nowNs);
     if (plan.status == 416) {
         startErrorResponse(c, 416, &plan, c.isHead, nowNs);
         return true;
     }
     plan.contentType = file->contentType;
     c.cached = std::move(file);
-    c.body = c.cached->content.data() + plan.bodyOffset;
+    if (c.cached->file.valid()) {
+        c.sendFileFd = c.cached->file.get();
+        c.sendFileOffset = plan.bodyOffset;
+    } else {
+        c.body = c.cached->content.data() + plan.bodyOffset;
+    }
     c.bodyBytes = std::size_t(plan.bodyLength);
     startResponse(c, plan, nowNs);
     return true;
 }
 
-// Keeps a whole small file that a worker just read, for the next requests of the same path.
+// Keeps a file that a worker just opened, for the next requests of the same path: a small one's
+// bytes, or a big one's descriptor (a duplicate: the response being started reads through its own).
 void EventLoop::rememberFile(const DiskJob& job)
 {
     const ResponsePlan& plan = job.plan;
     if (!m_cache || job.error != 0 || plan.status != 200 || job.method != HttpMethod::Get
-        || plan.fileSize > FileCache::kMaxFileBytes || job.bytesRead != plan.fileSize)
+        || !job.file.valid())
         return;
     auto file = std::make_shared<CachedFile>();
-    file->content.assign(job.buffer.get(), job.bytesRead);
+    file->size = plan.fileSize;
+    if (plan.fileSize <= FileCache::kInMemoryMaxBytes) {
+        if (job.bytesRead != plan.fileSize)
+            return;
+        file->content.assign(job.buffer.get(), job.bytesRead);
+    } else {
+        file->file.reset(::fcntl(job.file.get(), F_DUPFD_CLOEXEC, 0));
+        if (!file->file.valid())
+            return; // out of descriptors: serve without caching
+    }
     file->contentType = plan.contentType;
     file->lastModified = plan.lastModified;
     file->loadedNs = job.endNs;
+    m_cacheSweepNs = std::min(m_cacheSweepNs, job.endNs + std::int64_t(m_config.fileCacheValidity.count()) * kNsPerMs + 1);
     m_cache->insert(job.path, std::move(file));
 }
 
@@ -773,24 +819,18 @@ void EventLoop::onWritable(Connection& c)
     writeResponse(c);
 }
 
-// Sends as much of the head and current body chunk as the socket takes, in one writev.
+// Sends as much of the head and current body chunk as the socket takes: both in one sendmsg from
+// memory, or for a body sent from a file, the head and then the body with sendfile.
 void EventLoop::writeResponse(Connection& c)
 {
     while (c.fd >= 0 && c.writeReady && !c.waitingForDisk) {
-        iovec iov[2];
-        int count = 0;
         const std::size_t headLeft = c.head.size() - c.headSent;
-        if (headLeft > 0)
-            iov[count++] = {c.head.data() + c.headSent, headLeft};
         const std::size_t bodyLeft = c.bodyBytes - c.bodySent;
-        if (bodyLeft > 0)
-            iov[count++] = {const_cast<char*>(c.body) + c.bodySent, bodyLeft};
+        std::size_t offered = headLeft + bodyLeft;
         ssize_t n = 0;
-        if (count > 0) {
-            msghdr msg{};
-            msg.msg_iov = iov;
-            msg.msg_iovlen = std::size_t(count);
-            n = ::sendmsg(c.fd, &msg, MSG_NOSIGNAL);
+        if (offered > 0) {
+            n = c.sendFileFd >= 0 ? sendFromFile(c, headLeft, bodyLeft, offered)
+                                  : sendFromMemory(c, headLeft, bodyLeft);
             if (n < 0) {
                 if (errno == EAGAIN || errno == EWOULDBLOCK) {
                     c.writeReady = false;
@@ -802,7 +842,7 @@ void EventLoop::writeResponse(Connection& c)
             }
         }
         const std::int64_t nowNs = monotonicNs();
-        if (std::size_t(n) < headLeft + bodyLeft)
+        if (std::size_t(n) < offered)
             c.writeReady = false; // the socket buffer is full: wait for EPOLLOUT
         const std::size_t headPart = std::min(std::size_t(n), headLeft);
         c.headSent += headPart;
@@ -823,6 +863,45 @@ void EventLoop::writeResponse(Connection& c)
         if (!advanceBody(c))
             return; // waiting for the disk worker's next chunk
     }
+}
+
+ssize_t EventLoop::sendFromMemory(Connection& c, std::size_t headLeft, std::size_t bodyLeft)
+{
+    iovec iov[2];
+    int count = 0;
+    if (headLeft > 0)
+        iov[count++] = {c.head.data() + c.headSent, headLeft};
+    if (bodyLeft > 0)
+        iov[count++] = {const_cast<char*>(c.body) + c.bodySent, bodyLeft};
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = std::size_t(count);
+    return ::sendmsg(c.fd, &msg, MSG_NOSIGNAL);
+}
+
+// The head first, flagged MSG_MORE so it leaves in the same segment as the body's first bytes;
+// then the body straight from the page cache. Sets `offered` to what this one call asked for.
+ssize_t EventLoop::sendFromFile(Connection& c, std::size_t headLeft, std::size_t bodyLeft,
+                                std::size_t& offered)
+{
+    if (headLeft > 0) {
+        offered = headLeft;
+        return ::send(c.fd, c.head.data() + c.headSent, headLeft,
+                      MSG_NOSIGNAL | (bodyLeft > 0 ? MSG_MORE : 0));
+    }
+    // Linux sends at most 0x7ffff000 bytes per call.
+    offered = std::min<std::size_t>(bodyLeft, 0x7ffff000);
+    off_t offset = off_t(c.sendFileOffset + c.bodySent);
+    const ssize_t n = ::sendfile(c.fd, c.sendFileFd, &offset, offered);
+    if (n < 0 && errno == EPIPE) {
+        clearPendingBrokenPipe();
+        errno = EPIPE;
+    }
+    if (n == 0) {
+        errno = EIO; // the file shrank after it was cached: the promised length cannot be sent
+        return -1;
+    }
+    return n;
 }
 
 // The current chunk is sent; move to the next one. Returns false when it is not read yet.
@@ -946,6 +1025,8 @@ void EventLoop::releaseResponse(Connection& c)
     c.chunkCapacity = c.nextChunkCapacity = 0;
     c.file.reset();
     c.cached.reset();
+    c.sendFileFd = -1;
+    c.sendFileOffset = 0;
     c.body = nullptr;
     c.bodyBytes = c.bodySent = 0;
     c.errorBody.clear();

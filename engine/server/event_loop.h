@@ -44,6 +44,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/types.h>
+
 namespace loopscope {
 
 class Recorder;
@@ -115,6 +117,8 @@ private:
     void takeChunk(Connection& c, DiskJob& job);
     void readNextChunk(Connection& c);
     void writeResponse(Connection& c);
+    ssize_t sendFromMemory(Connection& c, std::size_t headLeft, std::size_t bodyLeft);
+    ssize_t sendFromFile(Connection& c, std::size_t headLeft, std::size_t bodyLeft, std::size_t& offered);
     bool advanceBody(Connection& c);
     void startLingering(Connection& c, std::int64_t nowNs);
     void drainLingering(Connection& c, std::int64_t nowNs);
@@ -141,6 +145,7 @@ private:
     FileDescriptor m_stepWake;   // nudge(): a step was asked for, or step mode ended
     DiskPool m_disk;
     std::unique_ptr<FileCache> m_cache; // null when the open-file cache is off
+    std::int64_t m_cacheSweepNs = INT64_MAX; // when the file cache next has a stale entry to drop
 
     std::atomic<bool> m_stopRequested{false};
     bool m_paused = false;        // in step mode, between steps

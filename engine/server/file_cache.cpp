@@ -1,5 +1,8 @@
 #include "server/file_cache.h"
 
+#include <algorithm>
+#include <cstdint>
+
 namespace loopscope {
 
 FileCache::FileCache(std::size_t maxBytes, std::int64_t validNs)
@@ -14,7 +17,7 @@ std::shared_ptr<const CachedFile> FileCache::find(std::string_view path, std::in
     if (found == m_index.end())
         return nullptr;
     const Lru::iterator it = found->second;
-    if (nowNs - it->file->loadedNs > m_validNs) {
+    if (nowNs > staleAfterNs(*it->file)) {
         erase(it); // stale: the next read goes to disk and brings a fresh copy
         return nullptr;
     }
@@ -24,20 +27,42 @@ std::shared_ptr<const CachedFile> FileCache::find(std::string_view path, std::in
 
 void FileCache::insert(std::string_view path, std::shared_ptr<const CachedFile> file)
 {
-    if (!file || file->content.size() > kMaxFileBytes || file->content.size() > m_maxBytes)
+    // An entry is either the bytes of a small file or the descriptor of a bigger one.
+    const bool inMemory = file && !file->file.valid() && file->content.size() == file->size
+                          && file->size <= kInMemoryMaxBytes && file->size <= m_maxBytes;
+    const bool openFile = file && file->file.valid() && file->content.empty()
+                          && file->size > kInMemoryMaxBytes;
+    if (!inMemory && !openFile)
         return;
     if (const auto found = m_index.find(path); found != m_index.end())
         erase(found->second);
-    while (m_bytes + file->content.size() > m_maxBytes && !m_lru.empty())
-        erase(std::prev(m_lru.end()));
     m_bytes += file->content.size();
+    m_openFiles += file->file.valid() ? 1 : 0;
     m_lru.push_front(Entry{std::string(path), std::move(file)});
     m_index.emplace(m_lru.front().path, m_lru.begin());
+    while (full())
+        erase(std::prev(m_lru.end()));
+}
+
+std::int64_t FileCache::dropStale(std::int64_t nowNs)
+{
+    std::int64_t next = INT64_MAX;
+    for (auto it = m_lru.begin(); it != m_lru.end();) {
+        const std::int64_t staleAfter = staleAfterNs(*it->file);
+        if (nowNs > staleAfter) {
+            erase(it++);
+            continue;
+        }
+        next = std::min(next, staleAfter + 1);
+        ++it;
+    }
+    return next;
 }
 
 void FileCache::erase(Lru::iterator it)
 {
     m_bytes -= it->file->content.size();
+    m_openFiles -= it->file->file.valid() ? 1 : 0;
     m_index.erase(it->path);
     m_lru.erase(it);
 }

@@ -1,7 +1,13 @@
-// FileCache: validity period, byte budget with least-recently-used eviction, size limit.
+// FileCache: validity period, byte budget with least-recently-used eviction, size limit, and
+// big files kept as open descriptors (with their own limit) instead of bytes.
 #include "server/file_cache.h"
 
 #include <QtTest>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <string>
 
 using namespace loopscope;
 
@@ -14,6 +20,10 @@ private slots:
     void tooBigFilesAreNotKept();
     void replacingKeepsByteCountRight();
     void servedEntrySurvivesEviction();
+    void bigFilesAreKeptOpen();
+    void openFileLimitClosesLeastRecentlyUsed();
+    void malformedEntriesAreRefused();
+    void dropStaleClosesUnusedFiles();
 };
 
 namespace {
@@ -23,9 +33,24 @@ std::shared_ptr<const CachedFile> fileOf(std::size_t bytes, std::int64_t loadedN
 {
     auto f = std::make_shared<CachedFile>();
     f->content.assign(bytes, fill);
+    f->size = bytes;
     f->contentType = "text/plain";
     f->loadedNs = loadedNs;
     return f;
+}
+// A big file's entry: an open descriptor (of /dev/null: only its lifetime matters here).
+std::shared_ptr<const CachedFile> openFileOf(std::uint64_t bytes, std::int64_t loadedNs)
+{
+    auto f = std::make_shared<CachedFile>();
+    f->file.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    f->size = bytes;
+    f->loadedNs = loadedNs;
+    return f;
+}
+
+bool isOpen(int fd)
+{
+    return ::fcntl(fd, F_GETFD) != -1;
 }
 } // namespace
 
@@ -65,7 +90,7 @@ void TestFileCache::budgetEvictsLeastRecentlyUsed()
 void TestFileCache::tooBigFilesAreNotKept()
 {
     FileCache cache(64 << 20, kSecond);
-    cache.insert("/big", fileOf(FileCache::kMaxFileBytes + 1, 0));
+    cache.insert("/big", fileOf(FileCache::kInMemoryMaxBytes + 1, 0));
     QVERIFY(!cache.find("/big", 1));
     FileCache tiny(50, kSecond);
     tiny.insert("/a", fileOf(51, 0));
@@ -90,6 +115,70 @@ void TestFileCache::servedEntrySurvivesEviction()
     cache.insert("/b", fileOf(100, 0));
     QVERIFY(!cache.find("/a", 1));
     QCOMPARE(sending->content, std::string(100, 'a')); // still valid for the response being sent
+}
+
+void TestFileCache::bigFilesAreKeptOpen()
+{
+    FileCache cache(100, kSecond); // the byte budget counts bytes in memory, not open files
+    cache.insert("/a", fileOf(100, 0));
+    cache.insert("/big", openFileOf(4 << 20, 0));
+    QCOMPARE(cache.entries(), std::size_t(2));
+    QCOMPARE(cache.bytes(), std::size_t(100));
+    QCOMPARE(cache.openFiles(), std::size_t(1));
+    const auto big = cache.find("/big", 1);
+    QVERIFY(big && big->file.valid());
+    const int fd = big->file.get();
+    QVERIFY(!cache.find("/big", kSecond + 1)); // stale: dropped, but the response still holds it
+    QCOMPARE(cache.openFiles(), std::size_t(0));
+    QVERIFY(isOpen(fd));
+}
+
+void TestFileCache::openFileLimitClosesLeastRecentlyUsed()
+{
+    FileCache cache(1 << 20, kSecond);
+    cache.insert("/first", openFileOf(1 << 20, 0));
+    const int firstFd = cache.find("/first", 1)->file.get();
+    for (std::size_t i = 1; i < FileCache::kMaxOpenFiles; ++i)
+        cache.insert("/f" + std::to_string(i), openFileOf(1 << 20, 0));
+    QCOMPARE(cache.openFiles(), FileCache::kMaxOpenFiles);
+    QVERIFY(isOpen(firstFd));
+    cache.insert("/one-more", openFileOf(1 << 20, 0));
+    QCOMPARE(cache.openFiles(), FileCache::kMaxOpenFiles);
+    QVERIFY(!cache.find("/first", 1));
+    QVERIFY(!isOpen(firstFd)); // nobody was sending it: evicting it closed it
+    QVERIFY(cache.find("/one-more", 1));
+}
+
+void TestFileCache::malformedEntriesAreRefused()
+{
+    FileCache cache(1 << 20, kSecond);
+    auto smallButOpen = std::const_pointer_cast<CachedFile>(openFileOf(10, 0));
+    cache.insert("/a", smallButOpen); // small files are kept as bytes, not descriptors
+    auto sizeMismatch = std::make_shared<CachedFile>();
+    sizeMismatch->content = "abc";
+    sizeMismatch->size = 4;
+    cache.insert("/b", sizeMismatch);
+    cache.insert("/c", nullptr);
+    QCOMPARE(cache.entries(), std::size_t(0));
+    QCOMPARE(cache.openFiles(), std::size_t(0));
+}
+
+void TestFileCache::dropStaleClosesUnusedFiles()
+{
+    FileCache cache(1 << 20, kSecond);
+    QCOMPARE(cache.dropStale(0), INT64_MAX); // nothing cached: nothing to wake up for
+    cache.insert("/old", openFileOf(1 << 20, 0));
+    cache.insert("/new", openFileOf(1 << 20, kSecond / 2));
+    cache.insert("/small", fileOf(10, kSecond / 4));
+    const int oldFd = cache.find("/old", 1)->file.get();
+    QCOMPARE(cache.dropStale(kSecond / 2), kSecond + 1); // /old goes stale first
+    QCOMPARE(cache.entries(), std::size_t(3));
+    QCOMPARE(cache.dropStale(kSecond + 1), kSecond + kSecond / 4 + 1);
+    QVERIFY(!isOpen(oldFd)); // closed without anyone asking for /old again
+    QCOMPARE(cache.openFiles(), std::size_t(1));
+    QCOMPARE(cache.dropStale(2 * kSecond), INT64_MAX);
+    QCOMPARE(cache.entries(), std::size_t(0));
+    QCOMPARE(cache.bytes(), std::size_t(0));
 }
 
 QTEST_GUILESS_MAIN(TestFileCache)

@@ -122,6 +122,8 @@ private slots:
     void rejectedRequest();
     void notFound();
     void fileCacheHit();
+    void bigCachedFilesAreSentFromThePageCache_data();
+    void bigCachedFilesAreSentFromThePageCache();
     void loopRecordsAndInvariants();
     void serverRecordsCarryPortLimitAndCount();
 
@@ -149,7 +151,10 @@ void ServerEventsTest::initTestCase()
                {"sixteen-chr.txt", "16\n"},
                {"seventeen-ch.txt", "17\n"},
                {"thirty-two-characters-name.txt", "33\n"},
-               {std::string(39, 'x'), "40\n"}};
+               {std::string(39, 'x'), "40\n"},
+               // Above FileCache::kInMemoryMaxBytes: cached as an open file, sent with sendfile.
+               {"medium.bin", patternBytes(20'000, 7)},
+               {"big.bin", patternBytes(300 * 1024, 8)}};
     for (const auto& [name, data] : m_files)
         QVERIFY(writeFile(m_root + "/" + name, data));
 }
@@ -455,6 +460,76 @@ void ServerEventsTest::fileCacheHit()
     QCOMPARE(hit->from, ConnectionState::FetchingFile);
     QCOMPARE(hit->to, ConnectionState::WritingHeaders);
     QCOMPARE(hit->arg, std::uint64_t(m_files["a.txt"].size()));
+}
+
+void ServerEventsTest::bigCachedFilesAreSentFromThePageCache_data()
+{
+    QTest::addColumn<std::string>("name");
+    QTest::addColumn<int>("diskReads"); // the first response's chunks
+    QTest::newRow("20,000 bytes, read whole") << std::string("medium.bin") << 1;
+    QTest::newRow("300 KiB, read in two chunks") << std::string("big.bin") << 2;
+}
+
+// A file too big to keep in memory is kept open: the second request is a cache hit whose body
+// leaves through sendfile, byte for byte the file, ranges included; a client that resets while
+// such a body is being sent costs its connection only (no SIGPIPE kills the process).
+void ServerEventsTest::bigCachedFilesAreSentFromThePageCache()
+{
+    if (m_model != ServerModel::EventLoop)
+        QSKIP("only the event loop has an open-file cache");
+    QFETCH(std::string, name);
+    QFETCH(int, diskReads);
+    const std::string& file = m_files[name];
+    auto s = startSession(true);
+    QVERIFY(s);
+    Fd fd(connectLoopback(s->server.port()));
+    QVERIFY(fd.valid());
+    const std::uint16_t peerPort = localPort(fd.get());
+    ResponseReader reader(fd.get());
+    const std::vector<std::string> requests = {get("/" + name), get("/" + name),
+                                               get("/" + name, {"Range: bytes=1000-2999", "Connection: close"})};
+    const std::vector<std::string> bodies = {file, file, file.substr(1000, 2000)};
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        QVERIFY(sendAll(fd.get(), requests[i]));
+        HttpResponse r;
+        QCOMPARE(reader.read(r), ReadResult::Ok);
+        QCOMPARE(r.status, i < 2 ? 200 : 206);
+        QVERIFY2(r.body == bodies[i], qPrintable(QString("response %1's body differs").arg(i + 1)));
+    }
+    const std::vector<EventRecord> recs = recordsOf(*s, peerPort);
+    verifyPerConnectionInvariants(recs);
+    const auto count = [&](EventKind kind) {
+        return std::count_if(recs.begin(), recs.end(), [&](const EventRecord& r) { return r.kind == kind; });
+    };
+    QCOMPARE(count(EventKind::FileCacheHit), 2);
+    QCOMPARE(count(EventKind::DiskReadStarted), diskReads); // the hits read nothing
+    QCOMPARE(findKind(recs, EventKind::FileCacheHit)->arg, std::uint64_t(file.size()));
+
+    // Clients that go away while their body is being sent: with a reset, with a plain close
+    // after the head, or at once after asking (the server then writes into a socket that answers
+    // with a reset, and its next send fails with EPIPE, which raises SIGPIPE for sendfile).
+    for (int i = 0; i < 30; ++i) {
+        Fd slow(connectLoopback(s->server.port(), 4096));
+        QVERIFY(slow.valid());
+        QVERIFY(sendAll(slow.get(), get("/" + name) + get("/" + name)));
+        if (i % 3 == 2)
+            continue;
+        ResponseReader slowReader(slow.get());
+        HttpResponse head;
+        QCOMPARE(slowReader.readHead(head), ReadResult::Ok);
+        QCOMPARE(head.status, 200);
+        if (i % 3 == 0) {
+            const linger reset{1, 0}; // close() sends RST while the server still has bytes to send
+            QVERIFY(::setsockopt(slow.get(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset) == 0);
+        }
+    }
+    Fd after(connectLoopback(s->server.port()));
+    QVERIFY(after.valid());
+    QVERIFY(sendAll(after.get(), get("/" + name, {"Connection: close"})));
+    ResponseReader afterReader(after.get());
+    HttpResponse r;
+    QCOMPARE(afterReader.read(r), ReadResult::Ok);
+    QVERIFY(r.body == file);
 }
 
 void ServerEventsTest::loopRecordsAndInvariants()
