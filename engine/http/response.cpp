@@ -9,6 +9,8 @@
 #include <array>
 #include <charconv>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 
 namespace loopscope {
 namespace {
@@ -19,10 +21,11 @@ constexpr std::array<std::string_view, 7> kLongDayNames = {"Sunday",   "Monday",
 constexpr std::array<std::string_view, 12> kMonthNames = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-void appendTwoDigits(std::string& out, int value)
+// Writes two digits at `at`.
+void putTwoDigits(char* at, int value)
 {
-    out.push_back(char('0' + value / 10));
-    out.push_back(char('0' + value % 10));
+    at[0] = char('0' + value / 10);
+    at[1] = char('0' + value % 10);
 }
 
 template <typename Number>
@@ -33,31 +36,60 @@ void appendNumber(std::string& out, Number value)
     out.append(digits, result.ptr);
 }
 
-// IMF-fixdate. Times that gmtime cannot express in four year digits are written as the epoch,
-// a valid date that no cache will mistake for a recent one.
+// The proleptic Gregorian date of a day counted from 1970-01-01 (negative before), by whole
+// 400-year eras of 146,097 days. Pure arithmetic: gmtime_r takes the time-zone lock and, for
+// Last-Modified alone, cost a tenth of the instructions of a cached 1 KiB response (callgrind).
+struct CivilDate {
+    std::int64_t year;
+    int month; // 1-12
+    int day;   // 1-31
+};
+
+CivilDate civilFromDays(std::int64_t days)
+{
+    days += 719'468; // from 1970-01-01 back to 0000-03-01, the start of a March-based era
+    const std::int64_t era = (days >= 0 ? days : days - 146'096) / 146'097;
+    const std::int64_t dayOfEra = days - era * 146'097; // [0, 146096]
+    const std::int64_t yearOfEra =
+        (dayOfEra - dayOfEra / 1460 + dayOfEra / 36'524 - dayOfEra / 146'096) / 365; // [0, 399]
+    const std::int64_t dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100); // from March 1
+    const std::int64_t monthFromMarch = (5 * dayOfYear + 2) / 153; // [0, 11]
+    const int day = int(dayOfYear - (153 * monthFromMarch + 2) / 5 + 1);
+    const int month = int(monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9);
+    return {yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day};
+}
+
+// IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT", always 29 characters). Times outside the years
+// 0-9999 are written as the epoch, a valid date that no cache will mistake for a recent one.
 void appendHttpDate(std::string& out, std::time_t t)
 {
-    std::tm tm{};
-    if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+    constexpr std::int64_t kSecondsPerDay = 86'400;
+    const std::int64_t seconds = std::int64_t(t);
+    const std::int64_t days = seconds / kSecondsPerDay - (seconds % kSecondsPerDay < 0 ? 1 : 0);
+    const std::int64_t secondOfDay = seconds - days * kSecondsPerDay;
+    const CivilDate date = civilFromDays(days);
+    if (date.year < 0 || date.year > 9999) {
         out.append("Thu, 01 Jan 1970 00:00:00 GMT");
         return;
     }
-    out.append(kDayNames[std::size_t(tm.tm_wday)]);
-    out.append(", ");
-    appendTwoDigits(out, tm.tm_mday);
-    out.push_back(' ');
-    out.append(kMonthNames[std::size_t(tm.tm_mon)]);
-    out.push_back(' ');
-    const int year = tm.tm_year + 1900;
-    appendTwoDigits(out, year / 100);
-    appendTwoDigits(out, year % 100);
-    out.push_back(' ');
-    appendTwoDigits(out, tm.tm_hour);
-    out.push_back(':');
-    appendTwoDigits(out, tm.tm_min);
-    out.push_back(':');
-    appendTwoDigits(out, tm.tm_sec);
-    out.append(" GMT");
+    const int weekday = int(((days + 4) % 7 + 7) % 7); // 1970-01-01 was a Thursday
+    char text[29];
+    std::memcpy(text, kDayNames[std::size_t(weekday)].data(), 3);
+    std::memcpy(text + 3, ", ", 2);
+    putTwoDigits(text + 5, date.day);
+    text[7] = ' ';
+    std::memcpy(text + 8, kMonthNames[std::size_t(date.month - 1)].data(), 3);
+    text[11] = ' ';
+    putTwoDigits(text + 12, int(date.year / 100));
+    putTwoDigits(text + 14, int(date.year % 100));
+    text[16] = ' ';
+    putTwoDigits(text + 17, int(secondOfDay / 3600));
+    text[19] = ':';
+    putTwoDigits(text + 20, int(secondOfDay / 60 % 60));
+    text[22] = ':';
+    putTwoDigits(text + 23, int(secondOfDay % 60));
+    std::memcpy(text + 25, " GMT", 4);
+    out.append(text, sizeof text);
 }
 
 // A tiny cursor over a date string; every step either matches exactly or fails.

@@ -10,6 +10,7 @@ class TstResponse : public QObject {
 private slots:
     void formatsDates_data();
     void formatsDates();
+    void formatsDatesAsGmtimeDoes();
     void parsesDates_data();
     void parsesDates();
     void refusesDates_data();
@@ -40,6 +41,41 @@ void TstResponse::formatsDates_data()
     QTest::newRow("end of 2038") << qint64(2147483647) << QByteArray("Tue, 19 Jan 2038 03:14:07 GMT");
     QTest::newRow("last four-digit second") << qint64(253402300799) << QByteArray("Fri, 31 Dec 9999 23:59:59 GMT");
     QTest::newRow("five-digit year falls back") << qint64(253402300800) << QByteArray("Thu, 01 Jan 1970 00:00:00 GMT");
+    QTest::newRow("before the epoch") << qint64(-1) << QByteArray("Wed, 31 Dec 1969 23:59:59 GMT");
+    QTest::newRow("first second of year 0") << qint64(-62167219200) << QByteArray("Sat, 01 Jan 0000 00:00:00 GMT");
+    QTest::newRow("year -1 falls back") << qint64(-62167219201) << QByteArray("Thu, 01 Jan 1970 00:00:00 GMT");
+    QTest::newRow("1900 is no leap year") << qint64(-2203891200) << QByteArray("Thu, 01 Mar 1900 00:00:00 GMT");
+    QTest::newRow("2100 is no leap year") << qint64(4107542400) << QByteArray("Mon, 01 Mar 2100 00:00:00 GMT");
+}
+
+// The date arithmetic against the C library's gmtime_r + strftime, over every day boundary of
+// years 0-9999 sampled with a stride that visits every weekday, month and leap rule, and seconds
+// within a day.
+void TstResponse::formatsDatesAsGmtimeDoes()
+{
+    const auto reference = [](std::time_t t) {
+        std::tm tm{};
+        gmtime_r(&t, &tm);
+        // strftime's %Y does not pad years below 1000 to four digits; HTTP dates do.
+        static const char* const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+        static const char* const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+        char text[64];
+        std::snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
+                      tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        return QByteArray(text);
+    };
+    constexpr qint64 kFirst = -62167219200; // 0000-01-01
+    constexpr qint64 kLast = 253402300799;  // 9999-12-31 23:59:59
+    int checked = 0;
+    for (qint64 t = kFirst; t <= kLast; t += 86'400LL * 37 + 3'671) { // drifts through each day
+        const std::time_t time = std::time_t(t);
+        const QByteArray ours = QByteArray::fromStdString(formatHttpDate(time));
+        if (ours != reference(time))
+            QFAIL(qPrintable(QString("%1: %2, gmtime says %3").arg(t).arg(ours, reference(time))));
+        ++checked;
+    }
+    QVERIFY(checked > 90'000);
 }
 
 void TstResponse::formatsDates()
