@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# The functions of tests/bench/run, in a file of their own (sourced, not run): clean-up of every
+# Shared by tests/bench/run and tests/bench/scaling (sourced, not run): clean-up of every
 # process they start, tool installation, the file-descriptor limit, the document root, each
 # server's config and start/stop, wrk runs with the server's CPU time, and the PNG charts.
 #
@@ -12,7 +12,7 @@
 
 KNOWN_SERVERS="nginx nginx-ofc lighttpd h2o loopscope loopscope-norec"
 
-# Messages carry the name of the script that sourced this file.
+# Messages carry the name of the script that sourced this file (run or scaling).
 log() { printf '%s\n' "${0##*/}: $*" >&2; }
 die() { log "$*"; exit 1; }
 
