@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
-"""Summarises tests/bench/run's per-run CSV: the median of every figure per (server, cap, case).
+"""Summarises the per-run CSV of tests/bench/run or tests/bench/scaling: the median of every
+figure per (server, cap, case).
 
 Writes OUT (summary CSV, one row per server, cap and case), OUT-ratios.csv (loopscope recording
 on divided by every other server, per case and cap) and OUT.md (the tables it prints).
 Ratios: req/s and MB/s above 1 mean loopscope is ahead; latency and CPU below 1 mean it is.
+A runs CSV from tests/bench/scaling also has the columns sweep, file_kib, rss_before_kib and
+rss_peak_kib: the summary then has the sweep, the file size and the median RSS in MiB, and the
+tables end with one table per sweep and figure (a row per swept value, a column per server).
 """
 import argparse
 import csv
@@ -40,8 +44,9 @@ def read_runs(path):
             if r[key] not in order[key]:
                 order[key].append(r[key])
         g = groups.setdefault((r["server"], r["cap"], r["case"]), {
-            "connections": r["connections"], "rps": [], "mbps": [], "p50": [], "p99": [],
-            "cpu": [], "err": [], "status": []})
+            "connections": r["connections"], "sweep": r.get("sweep", ""),
+            "file_kib": r.get("file_kib", ""), "rps": [], "mbps": [], "p50": [], "p99": [],
+            "cpu": [], "err": [], "status": [], "rss_before": [], "rss_peak": []})
         req, dur_us = int(r["requests"]), int(r["duration_us"])
         g["rps"].append(req / (dur_us / 1e6))
         g["mbps"].append(int(r["bytes"]) / dur_us)  # bytes per µs = 10^6 bytes per s
@@ -50,6 +55,11 @@ def read_runs(path):
         g["cpu"].append(int(r["cpu_ticks"]) / int(r["clk_tck"]) * 1e6 / req if req else NAN)
         g["err"].append(int(r["errors"]))
         g["status"].append(int(r["status_errors"]))
+        if r.get("rss_peak_kib"):
+            g["rss_before"].append(int(r["rss_before_kib"]) / 1024)
+            # Without a completed request it is unknown how many connections the server held
+            # (wrk may still have been opening them), so the peak says nothing about the point.
+            g["rss_peak"].append(int(r["rss_peak_kib"]) / 1024 if req else NAN)
     return groups, order
 
 
@@ -68,6 +78,13 @@ SUMMARY_FIELDS = ["server", "cap", "case", "connections", "runs", "requests_per_
 RATIO_FIELDS = ["case", "cap", "peer", "requests_per_s", "mb_per_s", "p50_us", "p99_us",
                 "cpu_us_per_request"]
 FIGURES = ["requests_per_s", "mb_per_s", "p50_us", "p99_us", "cpu_us_per_request"]
+SCALING_FIELDS = ["sweep", "file_kib", "rss_before_mib", "rss_peak_mib"]
+# Per sweep of tests/bench/scaling: the summary column it varies, and the heading of that column.
+SWEEP_AXES = {"connections": ("connections", "connections"), "filesize": ("file_kib", "file KiB")}
+# The figures shown per sweep, with their headings and how many decimals they keep.
+SCALING_FIGURES = [("requests_per_s", "requests/s", 0), ("mb_per_s", "MB/s", 1),
+                   ("cpu_us_per_request", "server CPU µs per request", 2),
+                   ("rss_peak_mib", "server peak RSS, MiB", 1)]
 
 
 def summarize(groups, memory):
@@ -80,7 +97,10 @@ def summarize(groups, memory):
             "mb_per_s": round(median(g["mbps"]), 1), "p50_us": round(median(g["p50"])),
             "p99_us": round(median(g["p99"])), "cpu_us_per_request": rounded(median(g["cpu"]), 2),
             "socket_errors": max(g["err"]), "status_errors": max(g["status"]),
-            "rss_bytes_per_idle_conn": "" if rss is None else round(rss)}
+            "rss_bytes_per_idle_conn": "" if rss is None else round(rss),
+            "sweep": g["sweep"], "file_kib": g["file_kib"],
+            "rss_before_mib": rounded(median(g["rss_before"]), 2),
+            "rss_peak_mib": rounded(median(g["rss_peak"]), 2)}
     return rows
 
 
@@ -169,16 +189,44 @@ def memory_table(memory, order):
     return lines
 
 
+def scaling_tables(rows, order):
+    """Per sweep and figure: a row per swept value (in the order measured), a column per server."""
+    lines = []
+    sweeps = [s for s in SWEEP_AXES if any(r["sweep"] == s for r in rows.values())]
+    for sweep in sweeps:
+        x_field, x_heading = SWEEP_AXES[sweep]
+        points = {}  # swept value -> {server: row}, in the order the cases appear
+        for case in order["case"]:
+            for server in order["server"]:
+                r = rows.get((server, "none", case))
+                if r and r["sweep"] == sweep:
+                    points.setdefault(r[x_field], {})[server] = r
+        servers = [s for s in order["server"] if any(s in by for by in points.values())]
+        for field, heading, digits in SCALING_FIGURES:
+            lines += ["", f"### {heading} against {x_heading} ({sweep} sweep)", "",
+                      f"| {x_heading} | " + " | ".join(servers) + " |",
+                      "|---:|" + "---:|" * len(servers)]
+            for x, by_server in points.items():
+                cells = [fmt_figure(by_server[s][field], digits) if s in by_server else "–"
+                         for s in servers]
+                lines.append(f"| {int(x):,} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def fmt_figure(x, digits):
+    return "–" if x == "" or x != x else f"{x:,.{digits}f}"
+
+
 def write_csv(path, fields, rows):
     with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=fields)
+        w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", required=True, help="per-run CSV written by tests/bench/run")
+    parser.add_argument("--runs", required=True, help="per-run CSV written by tests/bench/run or tests/bench/scaling")
     parser.add_argument("--memory", help="idle-memory CSV (server,rss_before_kib,rss_after_kib,connections)")
     parser.add_argument("--out", required=True, help="summary CSV to write")
     args = parser.parse_args()
@@ -188,7 +236,8 @@ def main():
     rows = summarize(groups, memory)
     ratio_rows = ratios(rows, order)
     base = args.out[:-4] if args.out.endswith(".csv") else args.out
-    write_csv(args.out, SUMMARY_FIELDS, rows.values())
+    scaling = any(r["sweep"] for r in rows.values())
+    write_csv(args.out, SUMMARY_FIELDS + (SCALING_FIELDS if scaling else []), rows.values())
     write_csv(base + "-ratios.csv", RATIO_FIELDS, ratio_rows)
 
     lines = ["Medians of each figure over the runs. Ratios are loopscope (recording on) ÷ the row's "
@@ -196,6 +245,7 @@ def main():
     lines += case_tables(rows, ratio_rows, order)
     lines += recording_cost(rows, order)
     lines += memory_table(memory, order)
+    lines += scaling_tables(rows, order)
     table = "\n".join(lines)
     print(table)
     open(base + ".md", "w").write(table + "\n")
