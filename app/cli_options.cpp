@@ -143,8 +143,9 @@ Options:
   --max-connections N      connections served at once; more are accepted and closed at once
                            (default 10000)
   --disk-workers N         threads that open and read files (default 2; event loop only)
-  --no-file-cache          send every request to a disk worker; by default files up to
-                           256 KiB read in the last second are served from memory (the
+  --no-file-cache          send every request to a disk worker; by default a file read in
+                           the last second is served without one: up to 16 KiB from memory,
+                           bigger ones with sendfile from the kernel's page cache (the
                            trace shows such a request as a cache hit, not a disk read;
                            event loop only: the other models read every file)
   --break WHAT             break the event loop on purpose, to watch what that does to every

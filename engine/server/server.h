@@ -53,8 +53,9 @@ struct ServerConfig {
     unsigned maxConnections = 10'000;
     unsigned diskWorkers = 2;               // event loop only: the others read on their own thread
     std::chrono::milliseconds acceptPause{100}; // after EMFILE/ENFILE
-    // Open-file cache: files up to 256 KiB read by a disk worker are served from memory for this
-    // long afterwards (recorded as FileCacheHit). Off: every request goes to a disk worker.
+    // Open-file cache: a file a disk worker opened is served without one for this long
+    // afterwards (recorded as FileCacheHit): up to 16 KiB from memory, bigger ones with sendfile
+    // from an open descriptor (see FileCache). Off: every request goes to a disk worker.
     // Event loop only.
     bool fileCache = true;
     std::size_t fileCacheBytes = 32u << 20;

@@ -130,8 +130,9 @@ void MainWindow::buildToolbar()
     QAction* browse = bar->addAction(tr("…"), this, &MainWindow::chooseRoot);
     browse->setToolTip(tr("Choose the folder to serve"));
     m_fileCache = new QCheckBox(tr("File cache"), bar);
-    m_fileCache->setToolTip(tr("Serve hot small files from memory (shown as cache hits); "
-                               "off sends every request to a disk worker"));
+    m_fileCache->setToolTip(tr("Serve files read in the last second without a disk worker "
+                               "(shown as cache hits): small ones from memory, big ones with "
+                               "sendfile; off sends every request to a disk worker"));
     bar->addWidget(m_fileCache);
     bar->addSeparator();
 
