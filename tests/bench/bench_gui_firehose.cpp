@@ -228,13 +228,13 @@ public:
     explicit LaneWatch(const TimelineModel& model) : m_model(model)
     {
         // Touched now, so the samples' own memory is in the baseline, not in bytes per event.
-        for (auto* v : {&paints, &drains, &events, &delays}) {
+        for (auto* v : {&paints, &drains, &charts, &events, &delays}) {
             v->resize(1u << 17);
             v->clear();
         }
     }
 
-    std::vector<Sample> paints, drains, events, delays;
+    std::vector<Sample> paints, drains, charts, events, delays;
     std::uint64_t engineRecords = 0; // from the server's threads (the rest are the window's own)
     std::int64_t lastEngineNs = 0;   // monotonic time engine records were last ingested
 
@@ -288,6 +288,8 @@ private:
                 paints.push_back(sample);
             else if (s.kind == GuiSpanKind::Drain)
                 drains.push_back(sample);
+            else if (s.kind == GuiSpanKind::Charts)
+                charts.push_back(sample);
             else if (s.kind == GuiSpanKind::Event)
                 events.push_back(sample);
         }
@@ -345,7 +347,7 @@ struct Results {
     std::optional<Reading> steady; // the first reading past kSteadySampleEvents stored
     LoadSnapshot load;
     std::uint64_t storeSize = 0, storeBytes = 0, evicted = 0, capacity = 0;
-    Quantiles frame, paint, drain, event, delay;
+    Quantiles frame, paint, drain, charts, event, delay;
 };
 
 class Firehose {
@@ -493,6 +495,7 @@ private:
         r.frame = quantiles(frameTimes(m_watch.paints, t0, t1));
         r.paint = quantiles(durationsIn(m_watch.paints, t0, t1));
         r.drain = quantiles(durationsIn(m_watch.drains, t0, t1));
+        r.charts = quantiles(durationsIn(m_watch.charts, t0, t1));
         r.event = quantiles(durationsIn(m_watch.events, t0, t1));
         r.delay = quantiles(durationsIn(m_watch.delays, t0, t1));
     }
@@ -559,6 +562,7 @@ void printTable(const Results& r)
                 r.frame.count ? 100.0 * double(r.frame.overBudget) / double(r.frame.count) : 0.0);
     printQuantiles("paint", r.paint);
     printQuantiles("drain", r.drain);
+    printQuantiles("charts update", r.charts);
     printQuantiles("event delivery", r.event);
     printQuantiles("heartbeat lateness", r.delay);
     const std::uint64_t stored = r.storeSize;

@@ -12,6 +12,8 @@
 
 #include <QtTest>
 
+#include <algorithm>
+
 #include <vector>
 
 using namespace loopscope;
@@ -31,6 +33,7 @@ private slots:
     void textFilterWaitsOnceForATargetStillArriving();
     void evictionRemovesRowsFromTheFront();
     void evictionWithAFilter();
+    void listsAtMostTheNewestRowLimit();
     void clearedEmptiesAndRestarts();
     void panelSelectionSync();
     void storeIndexListAcrossTheWrap();
@@ -264,6 +267,35 @@ void TestEventTableModel::evictionRemovesRowsFromTheFront()
     QCOMPARE(model.rowOf(model.storeIndexAt(last)), last);
     QCOMPARE(model.rowOf(model.storeIndexAt(last / 2)), last / 2);
     QCOMPARE(cell(model, last, EventTableModel::KindColumn), QStringLiteral("ConnectionClosed"));
+}
+
+// The table keeps the newest kMaxRows rows however many the store holds; the rest of the store
+// stays (the timeline and exports read it), and the oldest rows leave from the front.
+void TestEventTableModel::listsAtMostTheNewestRowLimit()
+{
+    TraceStore store(4u << 20);
+    EventTableModel model(store);
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+    std::uint32_t conn = 1;
+    std::uint64_t rows = 0;
+    while (rows < std::uint64_t(EventTableModel::kMaxRows) + 5'000) {
+        const std::vector<EventRecord> records = request(conn, std::int64_t(conn) * 100);
+        feed(store, model, records);
+        rows += std::uint64_t(std::count_if(records.begin(), records.end(),
+                                            [](const EventRecord& r) { return r.kind != EventKind::RequestText; }));
+        ++conn;
+    }
+    QCOMPARE(store.evicted(), std::uint64_t(0)); // the store kept everything
+    QCOMPARE(model.rowCount(), EventTableModel::kMaxRows);
+    QVERIFY(model.droppedOldRows());
+    QVERIFY(removed.count() > 0);
+    QCOMPARE(model.rowOf(store.beginIndex()), -1); // the oldest record has no row any more
+    const int last = model.rowCount() - 1;
+    QCOMPARE(model.storeIndexAt(last), store.endIndex() - 1); // the newest is the last row
+    QCOMPARE(model.rowOf(model.storeIndexAt(0)), 0);
+    QCOMPARE(cell(model, last, EventTableModel::KindColumn), QStringLiteral("ConnectionClosed"));
+    model.cleared();
+    QVERIFY(!model.droppedOldRows());
 }
 
 void TestEventTableModel::evictionWithAFilter()

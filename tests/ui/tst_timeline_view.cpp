@@ -9,6 +9,7 @@
 
 #include "synthetic_records.h"
 
+#include <QScrollBar>
 #include <QtTest>
 
 #include <vector>
@@ -93,6 +94,7 @@ private slots:
     void legendAndShortcutsExist();
     void threadPerConnectionLanesNameTheirThread();
     void replayWalksForwardAndStopsOnAKey();
+    void liveFramesShiftCachedLanesExactly();
 
 private:
     std::unique_ptr<Fixture> m_data;
@@ -188,11 +190,17 @@ void TestTimelineView::followLiveTracksNewData()
     QSignalSpy changed(m_view.get(), &TimelineView::followLiveChanged);
     m_view->setFollowLive(true);
     QCOMPARE(changed.count(), 1);
+    // Following live, the newest record lies in the last pixel column (the view starts on a
+    // whole column, so that consecutive live frames differ by whole columns).
+    const auto newestInLastColumn = [&] {
+        const std::int64_t past = m_view->scale().endNs() - m_data->model.lastTime();
+        return past >= 0 && double(past) < m_view->scale().nsPerPixel;
+    };
     m_view->refresh();
-    QCOMPARE(m_view->scale().endNs(), m_data->model.lastTime());
+    QVERIFY(newestInLastColumn());
     m_data->feed(request(346, kOrigin + 5'000'000'000, kStep));
     m_view->refresh();
-    QCOMPARE(m_view->scale().endNs(), m_data->model.lastTime());
+    QVERIFY(newestInLastColumn());
     // The new connection took lane 0 (the first one closed): its last state is at the right edge.
     const int row = TimelineLayout::kFirstConnectionRow;
     QCOMPARE(pixel(m_data->model.lastTime() - kStep / 2, row), palette::colorFor(S::WritingBody));
@@ -377,6 +385,86 @@ void TestTimelineView::replayWalksForwardAndStopsOnAKey()
     view.startReplay(kStep / 10, 1.0);
     QTRY_VERIFY_WITH_TIMEOUT(!view.replaying(), 5000);
     QVERIFY(view.followLive());
+}
+
+// A live view redraws only the columns its view moved into (LaneRowCache): frame after frame of
+// new traffic, its picture must be, pixel for pixel, what a view drawing everything shows.
+void TestTimelineView::liveFramesShiftCachedLanesExactly()
+{
+    Fixture data;
+    const auto live = [&](TimelineView& view, std::int64_t start, double nsPerPixel) {
+        view.resize(900, 420);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.setView(start, nsPerPixel);
+        view.setFollowLive(true);
+        view.refresh();
+    };
+    data.feed({rec(kOrigin, EventKind::ServerStarted, 0, S::None, S::None, 8080, 100)});
+    TimelineView incremental(data.model, data.store);
+    constexpr double kNsPerPixel = 2'700'000; // about 2 s across the 740-column time area
+    live(incremental, kOrigin, kNsPerPixel);
+    // A long-lived connection whose states span many frames (wide spans, with captions); at
+    // frame 24 its disk read is reported with the worker's earlier times, ending a span before
+    // the previous frame's live edge, as a real disk worker's records do.
+    constexpr std::uint32_t kSlow = 100'000;
+    std::vector<std::int64_t> frameTimes;
+    const auto slowRecords = [&](int frame) -> std::vector<EventRecord> {
+        const auto at = [&](int f) { return frameTimes[std::size_t(f)]; };
+        switch (frame) {
+        case 0: return {rec(at(0), EventKind::ConnectionAccepted, kSlow, S::None, S::Accepted)};
+        case 8: return {rec(at(8), EventKind::BytesRead, kSlow, S::Accepted, S::ReadingHeaders, 70)};
+        case 16: return {rec(at(16), EventKind::RequestHeadersRead, kSlow, S::ReadingHeaders, S::FetchingFile, 1, 1)};
+        case 24: return {rec(at(17), EventKind::DiskReadStarted, kSlow, S::FetchingFile, S::FetchingFile),
+                         rec(at(20), EventKind::DiskReadDone, kSlow, S::FetchingFile, S::WritingHeaders, 1000)};
+        case 30: return {rec(at(30), EventKind::ResponseHeadersWritten, kSlow, S::WritingHeaders, S::WritingBody, 200, 150)};
+        case 36: return {rec(at(36), EventKind::ConnectionClosed, kSlow, S::WritingBody, S::Closed)};
+        default: return {};
+        }
+    };
+    std::uint32_t conn = 1;
+    std::int64_t t = kOrigin + 1'000'000;
+    int shiftedFrames = 0;
+    for (int frame = 0; frame < 40; ++frame) {
+        // Each frame: six fast requests (sub-pixel spans) within 4 ms, in time order; then the
+        // clock moves on by an uneven amount.
+        frameTimes.push_back(t);
+        std::vector<EventRecord> batch = slowRecords(frame);
+        for (int k = 0; k < 6; ++k)
+            for (const EventRecord& r : request(conn++, t + 1'000 + k * 211'000, 150'000 + 37'000 * k))
+                if (r.kind != EventKind::RequestText)
+                    batch.push_back(r);
+        std::stable_sort(batch.begin(), batch.end(), [](const EventRecord& a, const EventRecord& b) { return a.t_ns < b.t_ns; });
+        data.feed(batch);
+        t += 23'000'000 + 7'919'000 * (frame % 3);
+        incremental.refresh();
+        // What the painter drew: the area left of the view's own scroll bar.
+        const auto painted = [](TimelineView& view) {
+            const QScrollBar* bar = view.findChild<QScrollBar*>();
+            return view.grab(QRect(0, 0, bar && bar->isVisible() ? bar->x() : view.width(), view.height())).toImage();
+        };
+        const QImage shifted = painted(incremental);
+        shiftedFrames += incremental.laneCache().lastShiftedLanes > 0 ? 1 : 0;
+
+        TimelineView fresh(data.model, data.store); // no previous frame: walks every column
+        live(fresh, incremental.scale().startNs, kNsPerPixel);
+        QCOMPARE(fresh.scale().startNs, incremental.scale().startNs);
+        const QImage full = painted(fresh);
+        QCOMPARE(fresh.laneCache().lastShiftedLanes, 0);
+        if (shifted != full) {
+            int differing = 0;
+            QRect where;
+            for (int y = 0; y < full.height(); ++y)
+                for (int x = 0; x < full.width(); ++x)
+                    if (shifted.pixel(x, y) != full.pixel(x, y)) {
+                        ++differing;
+                        where |= QRect(x, y, 1, 1);
+                    }
+            qWarning() << "frame" << frame << "differs in" << where;
+            QFAIL(qPrintable(QString("frame %1: %2 pixels differ from a full repaint").arg(frame).arg(differing)));
+        }
+    }
+    QVERIFY2(shiftedFrames >= 30, qPrintable(QString("only %1 of 40 frames shifted their lanes").arg(shiftedFrames)));
 }
 
 QTEST_MAIN(TestTimelineView)

@@ -54,6 +54,16 @@ void EventTableModel::ingest(const TraceStore& store, std::uint64_t from, std::u
     m_end = scan.stop;
     if (added > 0)
         endInsertRows();
+    keepWithinRowLimit();
+}
+
+void EventTableModel::keepWithinRowLimit()
+{
+    const int rows = rowCount();
+    if (rows <= kMaxRows)
+        return;
+    m_droppedOldRows = true;
+    removeFront(storeIndexAt(rows - kMaxRows));
 }
 
 void EventTableModel::evicted(const TraceStore& store)
@@ -66,6 +76,7 @@ void EventTableModel::cleared()
 {
     beginResetModel();
     m_begin = m_end = m_ingestedTo = m_store.endIndex();
+    m_droppedOldRows = false;
     m_texts.clear();
     m_matches.clear();
     m_deferredAt = UINT64_MAX;
@@ -158,6 +169,7 @@ void EventTableModel::setFilter(const EventFilter& filter)
     }
     rebuildMatches();
     endResetModel();
+    keepWithinRowLimit();
 }
 
 // RequestText side records never get a row (their text is in their request's row); the GUI
@@ -184,6 +196,7 @@ void EventTableModel::setShowGuiLoop(bool show)
             m_texts.push_back(i);
     rebuildMatches();
     endResetModel();
+    keepWithinRowLimit();
 }
 
 void EventTableModel::rebuildMatches()

@@ -36,6 +36,13 @@ public:
     enum Column { TimeColumn, KindColumn, ConnectionColumn, StateColumn, DetailColumn, ColumnCount };
     enum Role { StoreIndexRole = Qt::UserRole + 1 }; // quint64
 
+    // The table lists at most the newest kMaxRows rows (the timeline and exports keep every
+    // event). Qt's header view keeps 8 bytes for each row and walks every row when it lays them
+    // out; under a firehose that made the table the largest per-event cost of the window
+    // (bench_gui_firehose: 8 of 44 bytes per event, and a layout pass per batch that grew with
+    // the session).
+    static constexpr int kMaxRows = 200'000;
+
     explicit EventTableModel(const TraceStore& store, QObject* parent = nullptr);
 
     // EventSink
@@ -60,6 +67,8 @@ public:
     // (-1 if it is filtered out, a RequestText, evicted or not yet ingested).
     quint64 storeIndexAt(int row) const;
     int rowOf(quint64 storeIndex) const;
+    // True once rows were dropped to stay within kMaxRows (until the table is cleared).
+    bool droppedOldRows() const { return m_droppedOldRows; }
 
     // The request target following a RequestHeadersRead at `storeIndex` (empty if none known).
     // Returns true when its last piece was found.
@@ -70,6 +79,7 @@ private:
     Scan scanNew(std::uint64_t to, bool allowDefer);
     bool matches(std::uint64_t index, const EventRecord& r) const;
     void removeFront(std::uint64_t newBegin);
+    void keepWithinRowLimit();
     std::uint64_t rowsBefore(std::uint64_t storeIndex) const;
     void rebuildMatches();
 
@@ -83,6 +93,7 @@ private:
     StoreIndexList m_matches{m_begin}; // with a filter: matching row indices in [m_begin, m_end)
     EventFilter m_filter;
     bool m_filtered = false;
+    bool m_droppedOldRows = false;
     std::string m_needle; // lower-case UTF-8 filter text
     std::uint64_t m_deferredAt = UINT64_MAX;
     std::vector<std::uint64_t> m_newTexts; // scratch, reused across ingests

@@ -40,6 +40,8 @@ EventTablePanel::EventTablePanel(const TraceStore& store, QWidget* parent)
     m_filterDelay.setInterval(250);
     connect(&m_filterDelay, &QTimer::timeout, this, &EventTablePanel::applyFilter);
     connect(&m_model, &QAbstractItemModel::rowsInserted, this, &EventTablePanel::onRowsInserted);
+    connect(&m_model, &QAbstractItemModel::modelReset, this,
+            [this] { m_rowLimitNote->setVisible(m_model.droppedOldRows()); });
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &EventTablePanel::onCurrentRowChanged);
 
@@ -67,6 +69,11 @@ QWidget* EventTablePanel::buildFilterBar()
     m_text = new QLineEdit(bar);
     m_text->setPlaceholderText(tr("Filter text (event, path, status…)"));
     m_text->setClearButtonEnabled(true);
+    m_rowLimitNote = new QLabel(tr("newest %L1 shown").arg(EventTableModel::kMaxRows), bar);
+    m_rowLimitNote->setToolTip(tr("The table lists the newest %L1 events; the timeline, the "
+                                  "connection inspector and exports keep every recorded event")
+                                   .arg(EventTableModel::kMaxRows));
+    m_rowLimitNote->setVisible(false);
     m_follow = new QCheckBox(tr("Follow newest"), bar);
     m_follow->setChecked(true);
     auto* guiLoop = new QCheckBox(tr("GUI loop events"), bar);
@@ -82,6 +89,7 @@ QWidget* EventTablePanel::buildFilterBar()
     layout->addWidget(m_connection);
     layout->addWidget(m_text, 1);
     layout->addWidget(guiLoop);
+    layout->addWidget(m_rowLimitNote);
     layout->addWidget(m_follow);
     return bar;
 }
@@ -147,6 +155,8 @@ void EventTablePanel::setFollowNewest(bool follow)
 
 void EventTablePanel::onRowsInserted()
 {
+    if (m_rowLimitNote->isHidden() && m_model.droppedOldRows())
+        m_rowLimitNote->setVisible(true);
     if (followNewest())
         m_view->scrollToBottom();
 }

@@ -17,6 +17,7 @@ class QCheckBox;
 class QLineEdit;
 class QMenu;
 class QTableView;
+class QLabel;
 class QToolButton;
 
 namespace loopscope {
@@ -50,6 +51,7 @@ private:
     QTableView* m_view;
     QCheckBox* m_follow;
     QToolButton* m_kinds;
+    QLabel* m_rowLimitNote = nullptr; // "newest 200,000 shown" once older rows were dropped
     QMenu* m_kindMenu;
     QLineEdit* m_connection;
     QLineEdit* m_text;

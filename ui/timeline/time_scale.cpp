@@ -92,6 +92,12 @@ void TimeScale::alignEndTo(std::int64_t t)
     startNs = t - std::llround(visibleNs());
 }
 
+void TimeScale::alignEndToColumn(std::int64_t t, std::int64_t originNs)
+{
+    const double column = std::ceil(double(t - originNs) / nsPerPixel - width);
+    startNs = originNs + std::llround(column * nsPerPixel);
+}
+
 void TimeScale::centreOn(std::int64_t t)
 {
     startNs = t - std::llround(visibleNs() / 2);

@@ -35,8 +35,12 @@ struct TimeScale {
     void panByPixels(double dx);
     // Shows [t0, t1] across the whole width (clamped to the zoom limits, centred when clamped).
     void fit(std::int64_t t0, std::int64_t t1);
-    // Keeps the zoom and puts time t at the right edge (follow-live).
+    // Keeps the zoom and puts time t at the right edge.
     void alignEndTo(std::int64_t t);
+    // Follow-live: the same, with the start on a whole column counted from `originNs` (so t lies
+    // in the last column). Two such views differ by whole columns, which lets the painter shift
+    // the previous frame's pixels instead of drawing every column again (LaneRowCache).
+    void alignEndToColumn(std::int64_t t, std::int64_t originNs);
     // Keeps the zoom and puts time t in the middle.
     void centreOn(std::int64_t t);
     // Resizes, keeping start and zoom (re-clamped to the new width).

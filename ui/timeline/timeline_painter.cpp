@@ -42,8 +42,9 @@ std::size_t firstMarkerFrom(const std::deque<Marker>& markers, std::int64_t t)
 } // namespace
 
 TimelinePainter::TimelinePainter(const TimelineModel& model, const TraceStore& store, const TimeScale& scale,
-                                 const TimelineLayout& layout, const TimelineOverlay& overlay)
-    : m_model(model), m_store(store), m_scale(scale), m_layout(layout), m_overlay(overlay)
+                                 const TimelineLayout& layout, const TimelineOverlay& overlay,
+                                 LaneRowCache* cache)
+    : m_model(model), m_store(store), m_scale(scale), m_layout(layout), m_overlay(overlay), m_cache(cache)
 {
     for (int s = 0; s < kConnectionStateCount; ++s)
         m_stateColors[std::size_t(s)] = palette::colorFor(ConnectionState(s));
@@ -60,6 +61,7 @@ void TimelinePainter::paint(QPainter& p) const
     m_gridColumns.clear();
     for (std::int64_t t = firstTickTime(step), end = m_scale.endNs(); t <= end; t += step)
         m_gridColumns.push_back(int(m_scale.mapTimeToX(t)));
+    m_shift = liveShift();
     paintBackground(p);
     p.save();
     p.setClipRect(QRect(m_layout.timeLeft(), TimelineLayout::kAxisHeight, m_layout.timeWidth(),
@@ -71,6 +73,7 @@ void TimelinePainter::paint(QPainter& p) const
                         m_layout.connectionViewHeight()));
     for (int slot = m_layout.firstVisibleSlot(); slot < m_layout.endVisibleSlot(); ++slot)
         paintConnectionLane(p, m_layout.laneAtSlot(slot), slot);
+    keepRows();
     p.setClipRect(QRect(m_layout.timeLeft(), TimelineLayout::kAxisHeight, m_layout.timeWidth(),
                         m_layout.height - TimelineLayout::kAxisHeight));
     paintMarkers(p);
@@ -176,16 +179,6 @@ void TimelinePainter::paintGuiLane(QPainter& p) const
     }
 }
 
-QRgb* TimelinePainter::beginLine(QRgb background) const
-{
-    QRgb* line = reinterpret_cast<QRgb*>(m_line.scanLine(0));
-    std::fill(line, line + m_line.width(), background);
-    for (const int x : m_gridColumns) // the grid shows where no span covers it
-        if (x >= 0 && x < m_line.width())
-            line[x] = palette::kGrid;
-    return line;
-}
-
 void TimelinePainter::drawLine(QPainter& p, int top, int height) const
 {
     // Copy the composed row down the lane and blit it unscaled: a scaled drawImage goes through
@@ -201,27 +194,12 @@ void TimelinePainter::drawLine(QPainter& p, int top, int height) const
 
 void TimelinePainter::paintConnectionLane(QPainter& p, int lane, int slot) const
 {
-    const auto& spans = m_model.laneSpans(lane);
     const QRect row = m_layout.rowRect(TimelineLayout::kFirstConnectionRow + slot).adjusted(0, 1, 0, -1);
-    const lod::UntilNextAccess<SpanList<StateSpan>, decltype(&lod::keyOf)> access{spans, m_model.lastTime(), &lod::keyOf};
-    QRgb* line = beginLine(slot % 2 == 1 ? palette::kLaneStripe : palette::kBackground);
-    const int columns = m_line.width();
-    std::vector<std::pair<int, int>> rejected;
-    std::vector<std::pair<QRect, std::size_t>> labels; // wide spans worth a caption, bounded by width
-    {
-        lod::RunMerger merger([&](int x0, int x1, int key) {
-            std::fill(line + std::clamp(x0, 0, columns), line + std::clamp(x1, 0, columns), m_stateRgb[std::size_t(key)]);
-            if (key == lod::kKeyRejected)
-                rejected.emplace_back(x0, x1);
-        });
-        lod::walkColumns(m_scale, TimelineModel::spanAt(spans, m_scale.startNs), access,
-                         [&](int x0, int x1, int key, std::ptrdiff_t index) {
-                             merger.add(x0, x1, key);
-                             if (index >= 0 && x1 - x0 >= kMinStateLabelPx && row.height() >= 12)
-                                 labels.emplace_back(QRect(m_layout.timeLeft() + x0 + 3, row.top(), x1 - x0 - 6,
-                                                           row.height()), std::size_t(index));
-                         });
-    }
+    bool reuse = false;
+    LaneRow& composed = rowFor(lane, slot, reuse);
+    composeStateRow(lane, composed, reuse ? m_shift : -1);
+    QRgb* line = reinterpret_cast<QRgb*>(m_line.scanLine(0));
+    std::memcpy(line, composed.pixels.data(), composed.pixels.size() * sizeof(QRgb));
     // The disk bar is the bottom quarter of the lane: the worker's time, beside the loop's view.
     const int diskHeight = m_model.laneDiskSpans(lane).empty() ? 0 : std::max(2, row.height() / 4);
     drawLine(p, row.top(), row.height() - diskHeight);
@@ -229,17 +207,162 @@ void TimelinePainter::paintConnectionLane(QPainter& p, int lane, int slot) const
         paintDiskSpans(line, lane);
         drawLine(p, row.bottom() - diskHeight + 1, diskHeight);
     }
-    for (const auto& [x0, x1] : rejected) // hatched as well as coloured: a refused request
+    for (const auto& [x0, x1] : composed.rejected) // hatched as well as coloured: a refused request
         p.fillRect(QRect(m_layout.timeLeft() + x0, row.top(), x1 - x0, row.height()),
                    QBrush(QColor(0, 0, 0, 90), Qt::BDiagPattern));
+    paintCaptions(p, lane, row, composed);
+}
+
+// The lane's cached row when this frame may shift it (`reuse`), else a row to compose afresh.
+LaneRow& TimelinePainter::rowFor(int lane, int slot, bool& reuse) const
+{
+    const QRgb background = slot % 2 == 1 ? palette::kLaneStripe : palette::kBackground;
+    if (!m_cache) {
+        m_scratchRow.background = background;
+        reuse = false;
+        return m_scratchRow;
+    }
+    LaneRow& row = m_cache->rows[lane];
+    const bool refreshDue = (std::uint64_t(lane) + m_cache->frame) % LaneRowCache::kRefreshFrames == 0;
+    reuse = m_shift >= 0 && !refreshDue && row.background == background
+            && int(row.pixels.size()) == m_line.width();
+    row.background = background;
+    m_drawnLanes.push_back(lane);
+    (reuse ? m_cache->lastShiftedLanes : m_cache->lastFullLanes) += 1;
+    return row;
+}
+
+// The state row of `lane`: with shift >= 0 the previous frame's pixels move left by `shift`
+// columns and only the columns from the previous live edge on are walked; otherwise every column.
+void TimelinePainter::composeStateRow(int lane, LaneRow& row, int shift) const
+{
+    const int columns = m_line.width();
+    int from = 0;
+    if (shift >= 0) {
+        // The previous live edge's column was still filling; walk it (and one before) again.
+        constexpr int kLiveEdgeMargin = 2;
+        const int openSpanColumn = lod::columnOf(m_scale, row.openSpanStart, columns) - 1;
+        from = std::clamp(std::min(columns - shift - kLiveEdgeMargin, openSpanColumn), 0, columns);
+        std::memmove(row.pixels.data(), row.pixels.data() + shift, std::size_t(columns - shift) * sizeof(QRgb));
+        std::erase_if(row.captions, [&](LaneCaption& c) {
+            c.x0 = std::max(0, c.x0 - shift);
+            c.x1 -= shift;
+            return c.x1 > from || c.x1 - c.x0 < kMinStateLabelPx;
+        });
+        std::erase_if(row.rejected, [&](std::pair<int, int>& r) {
+            r.first = std::max(0, r.first - shift);
+            r.second = std::min(r.second - shift, from);
+            return r.second <= r.first;
+        });
+    } else {
+        row.pixels.resize(std::size_t(columns));
+        row.captions.clear();
+        row.rejected.clear();
+    }
+    std::fill(row.pixels.begin() + from, row.pixels.end(), row.background);
+    for (const int x : m_gridColumns) // the grid shows where no span covers it
+        if (x >= from && x < columns)
+            row.pixels[std::size_t(x)] = palette::kGrid;
+
+    TimeScale walked = m_scale; // the columns [from, columns)
+    walked.startNs = m_scale.mapXToTime(from);
+    walked.width = m_scale.width - from;
+    const auto& spans = m_model.laneSpans(lane);
+    row.openSpanStart = spans.empty() ? m_model.lastTime() : std::int64_t(spans[spans.size() - 1].start);
+    const lod::UntilNextAccess<SpanList<StateSpan>, decltype(&lod::keyOf)> access{spans, m_model.lastTime(), &lod::keyOf};
+    QRgb* line = row.pixels.data();
+    const bool roomForCaptions = m_layout.laneHeight - 2 >= 12;
+    lod::RunMerger merger([&](int x0, int x1, int key) {
+        x0 = std::clamp(x0 + from, from, columns);
+        x1 = std::clamp(x1 + from, from, columns);
+        std::fill(line + x0, line + x1, m_stateRgb[std::size_t(key)]);
+        if (key == lod::kKeyRejected && x1 > x0)
+            row.rejected.emplace_back(x0, x1);
+    });
+    lod::walkColumns(walked, TimelineModel::spanAt(spans, walked.startNs), access,
+                     [&](int x0, int x1, int key, std::ptrdiff_t index) {
+                         merger.add(x0, x1, key);
+                         if (index < 0 || !roomForCaptions)
+                             return;
+                         // A caption starts where its span does (or at the left edge), even
+                         // when only the span's end was walked in this frame.
+                         const std::int64_t start = spans[std::size_t(index)].start;
+                         const int startColumn = std::max(0, lod::columnOf(m_scale, start, columns));
+                         if (x1 + from - startColumn >= kMinStateLabelPx)
+                             row.captions.push_back({start, startColumn, x1 + from});
+                     });
+}
+
+void TimelinePainter::paintCaptions(QPainter& p, int lane, const QRect& row, const LaneRow& composed) const
+{
+    if (composed.captions.empty())
+        return;
+    const auto& spans = m_model.laneSpans(lane);
     p.setPen(QColor::fromRgb(palette::kText));
     const QFontMetrics metrics = p.fontMetrics();
-    for (const auto& [rect, index] : labels) {
-        const StateSpan& s = spans[index];
-        const QString caption = QStringLiteral("conn %1 \u00b7 %2").arg(m_model.connectionAt(lane, s.start)).arg(palette::nameOf(s.state));
+    for (const LaneCaption& c : composed.captions) {
+        const std::ptrdiff_t i = TimelineModel::spanAt(spans, c.spanStart);
+        if (i < 0 || spans[std::size_t(i)].start != c.spanStart)
+            continue; // evicted since it was walked
+        const ConnectionState state = spans[std::size_t(i)].state; // a copy: the span is packed
+        const QRect rect(m_layout.timeLeft() + c.x0 + 3, row.top(), c.x1 - c.x0 - 6, row.height());
+        const QString caption = QStringLiteral("conn %1 \u00b7 %2").arg(m_model.connectionAt(lane, c.spanStart)).arg(palette::nameOf(state));
         if (metrics.horizontalAdvance(caption) <= rect.width()) // a caption never spills over its span
             p.drawText(rect, Qt::AlignVCenter | Qt::AlignLeft, caption);
     }
+}
+
+// How many whole columns a follow-live view moved since the cached frame, or -1 when the cached
+// rows cannot be shifted (first frame, not following live, zoom, width or colours changed, or
+// the view moved back or further than its width).
+int TimelinePainter::liveShift() const
+{
+    if (!m_cache)
+        return -1;
+    LaneRowCache& cache = *m_cache;
+    cache.lastFullLanes = cache.lastShiftedLanes = 0;
+    m_drawnLanes.clear();
+    const int columns = m_layout.timeWidth();
+    const std::uint64_t colours = colourDigest();
+    if (!m_overlay.followLive || !cache.valid || cache.nsPerPixel != m_scale.nsPerPixel
+        || cache.columns != columns || cache.colours != colours) {
+        cache.clear();
+        cache.nsPerPixel = m_scale.nsPerPixel;
+        cache.columns = columns;
+        cache.colours = colours;
+        return -1;
+    }
+    const std::int64_t moved = m_scale.startNs - cache.startNs;
+    const std::int64_t shift = std::llround(double(moved) / m_scale.nsPerPixel);
+    // Live views start on whole columns (TimeScale::alignEndToColumn): a shift is exact to 1 ns.
+    if (shift < 0 || shift >= columns || std::llabs(moved - std::llround(double(shift) * m_scale.nsPerPixel)) > 1)
+        return -1;
+    return int(shift);
+}
+
+// After the lanes are painted: the cache describes this frame and keeps only its lanes' rows.
+void TimelinePainter::keepRows() const
+{
+    if (!m_cache)
+        return;
+    LaneRowCache& cache = *m_cache;
+    cache.valid = m_overlay.followLive;
+    cache.startNs = m_scale.startNs;
+    ++cache.frame;
+    if (cache.rows.size() > m_drawnLanes.size()) {
+        std::unordered_map<int, LaneRow> kept;
+        for (const int lane : m_drawnLanes)
+            kept.emplace(lane, std::move(cache.rows[lane]));
+        cache.rows = std::move(kept);
+    }
+}
+
+std::uint64_t TimelinePainter::colourDigest() const
+{
+    std::uint64_t digest = 1469598103934665603ull; // FNV-1a over the state colours
+    for (const QRgb rgb : m_stateRgb)
+        digest = (digest ^ rgb) * 1099511628211ull;
+    return digest;
 }
 
 bool TimelinePainter::paintDiskSpans(QRgb* line, int lane) const

@@ -6,6 +6,7 @@
 // the number of recorded spans. Markers in view are drawn once per lane and pixel column.
 #pragma once
 
+#include "timeline/lane_row_cache.h"
 #include "timeline/time_scale.h"
 #include "timeline/timeline_layout.h"
 
@@ -37,8 +38,10 @@ struct TimelineOverlay {
 
 class TimelinePainter {
 public:
+    // `cache` (optional) keeps the connection lanes' rows between frames: see LaneRowCache.
     TimelinePainter(const TimelineModel& model, const TraceStore& store, const TimeScale& scale,
-                    const TimelineLayout& layout, const TimelineOverlay& overlay);
+                    const TimelineLayout& layout, const TimelineOverlay& overlay,
+                    LaneRowCache* cache = nullptr);
 
     void paint(QPainter& p) const;
 
@@ -53,8 +56,13 @@ private:
     void paintEngineLane(QPainter& p) const;
     void paintGuiLane(QPainter& p) const;
     void paintConnectionLane(QPainter& p, int lane, int slot) const;
+    LaneRow& rowFor(int lane, int slot, bool& reuse) const;
+    void composeStateRow(int lane, LaneRow& row, int shift) const;
+    void paintCaptions(QPainter& p, int lane, const QRect& row, const LaneRow& composed) const;
+    int liveShift() const;
+    void keepRows() const;
+    std::uint64_t colourDigest() const;
     bool paintDiskSpans(QRgb* line, int lane) const;
-    QRgb* beginLine(QRgb background) const;
     void drawLine(QPainter& p, int top, int height) const;
     void paintMarkers(QPainter& p) const;
     void paintPhaseLine(QPainter& p, double x, int top) const;
@@ -74,6 +82,10 @@ private:
     // lane height and blitted: one drawImage per lane instead of a fillRect per pixel column.
     mutable QImage m_line;
     mutable std::vector<int> m_gridColumns;
+    LaneRowCache* m_cache;
+    mutable int m_shift = -1;         // columns the live view moved since the cached frame, or -1
+    mutable LaneRow m_scratchRow;     // the row of a lane painted without a cache
+    mutable std::vector<int> m_drawnLanes;
 };
 
 } // namespace loopscope

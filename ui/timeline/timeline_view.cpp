@@ -116,16 +116,16 @@ void TimelineView::setVerticalScroll(int pixels)
 
 // Called for every batch the consumer appends (about 60 times a second). Under a firehose a
 // frame can cost more than that interval; repainting anyway would leave the GUI loop no time
-// for input. So a live repaint waits until at least twice the last paint's cost has passed since
-// that paint ended (and never less than a 16 ms frame): the GUI spends at most about half its
-// time drawing, and stays responsive.
+// for input. So a live repaint starts no sooner than twice the last paint's cost after that
+// paint began (and frames are at least 16 ms apart): the GUI spends at most half its time
+// drawing, and stays responsive.
 void TimelineView::refresh()
 {
     syncScrollBar();
     if (m_overlay.followLive && m_model.lastTime() != 0)
-        m_scale.alignEndTo(m_model.lastTime());
+        m_scale.alignEndToColumn(m_model.lastTime(), m_store.originNs());
     constexpr std::int64_t kFrameNs = 16'000'000;
-    const std::int64_t gap = std::max(kFrameNs, 2 * m_lastPaintNs);
+    const std::int64_t gap = std::max(kFrameNs, 2 * m_lastPaintNs) - m_lastPaintNs; // after the paint ended
     const std::int64_t since = monotonicNs() - m_lastPaintEndNs;
     if (since >= gap) {
         update();
@@ -354,7 +354,7 @@ void TimelineView::paintEvent(QPaintEvent*)
     updateShownLanes();
     {
         QPainter p(this);
-        TimelinePainter(m_model, m_store, m_scale, m_layout, m_overlay).paint(p);
+        TimelinePainter(m_model, m_store, m_scale, m_layout, m_overlay, &m_laneCache).paint(p);
     }
     m_lastPaintEndNs = monotonicNs();
     m_lastPaintNs = m_lastPaintEndNs - started;

@@ -59,6 +59,9 @@ public:
     void setWorkRecorder(WorkRecorder recorder) { m_workRecorder = std::move(recorder); }
 
     const TimeScale& scale() const { return m_scale; }
+    // How the last frame drew its connection lanes (shifted from the frame before, or walked in
+    // full): for tests and the firehose benchmark.
+    const LaneRowCache& laneCache() const { return m_laneCache; }
     // Shows [t0, t1] (absolute ns) and stops following live data.
     void setVisibleRange(std::int64_t t0, std::int64_t t1);
     // Shows time from `startNs` at `nsPerPixel` without emitting visibleRangeChanged: the tool
@@ -170,6 +173,7 @@ private:
     QTimer m_repaintTimer;
     std::int64_t m_lastPaintEndNs = 0;
     std::int64_t m_lastPaintNs = 0;
+    LaneRowCache m_laneCache; // the connection lanes' rows of the last live frame
 
     // Mouse gesture in progress.
     enum class Gesture { None, Pending, Pan, Select };
