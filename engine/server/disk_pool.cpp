@@ -2,6 +2,7 @@
 
 #include "core/clock.h"
 #include "http/safe_open.h"
+#include "server/file_cache.h"
 #include "server/response_plan.h"
 
 #include <sys/eventfd.h>
@@ -217,8 +218,12 @@ void runDiskJob(int rootFd, DiskJob& job)
         planErrorResponse(500, job.plan);
         return;
     }
-    // The descriptor stays with the job: a big file's next chunks are read through it, and the
-    // event loop may keep it in its open-file cache.
+    // A file the event loop would keep as bytes, read whole, is done with its descriptor: close
+    // it here, or thousands of responses in flight would each hold one (a burst of cache misses
+    // at 10,000 connections ran the server out of descriptors). A bigger one stays with the job:
+    // its next chunks are read through it, and the loop may keep it in its open-file cache.
+    if (job.plan.bodyLength <= DiskPool::kWholeFileBytes && job.plan.fileSize <= FileCache::kInMemoryMaxBytes)
+        job.file.reset();
 }
 
 } // namespace loopscope

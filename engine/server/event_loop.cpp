@@ -665,8 +665,7 @@ bool EventLoop::serveFromCache(Connection& c, const HttpRequest& req, std::int64
 void EventLoop::rememberFile(const DiskJob& job)
 {
     const ResponsePlan& plan = job.plan;
-    if (!m_cache || job.error != 0 || plan.status != 200 || job.method != HttpMethod::Get
-        || !job.file.valid())
+    if (!m_cache || job.error != 0 || plan.status != 200 || job.method != HttpMethod::Get)
         return;
     auto file = std::make_shared<CachedFile>();
     file->size = plan.fileSize;
@@ -675,6 +674,8 @@ void EventLoop::rememberFile(const DiskJob& job)
             return;
         file->content.assign(job.buffer.get(), job.bytesRead);
     } else {
+        if (!job.file.valid())
+            return;
         file->file.reset(::fcntl(job.file.get(), F_DUPFD_CLOEXEC, 0));
         if (!file->file.valid())
             return; // out of descriptors: serve without caching
@@ -711,6 +712,8 @@ void EventLoop::onDiskDone(std::unique_ptr<DiskJob> job)
            job->bytesRead, std::uint32_t(job->error), job->endNs, job->worker);
     if (first) {
         rememberFile(*job);
+        if (job->bytesRead >= job->plan.bodyLength)
+            job->file.reset(); // read whole: the response needs no descriptor (the cache has its own)
         return startFileResponse(*c, *job, nowNs);
     }
     if (job->error != 0)

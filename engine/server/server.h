@@ -60,6 +60,12 @@ struct ServerConfig {
     bool fileCache = true;
     std::size_t fileCacheBytes = 32u << 20;
     std::chrono::milliseconds fileCacheValidity{1'000};
+    // TCP_DEFER_ACCEPT on the listening socket (h2o's default, nginx's `listen ... deferred`):
+    // the kernel hands a connection to accept() only once its first bytes arrived (or after about
+    // a second), which saves a wake-up per connection. Off by default: with it, a client that
+    // connects and says nothing is not seen at all until then, which hides what a demo of idle or
+    // slow clients is about.
+    bool deferAccept = false;
 };
 
 // Switches that break the event loop on purpose (loopscope-server --break, the window's Loop panel).

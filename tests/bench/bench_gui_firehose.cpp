@@ -33,6 +33,7 @@
 //       xvfb-run -a -s "-screen 0 1600x1000x24" build/tests/bench/bench_gui_firehose --seconds 10
 // Options: --seconds S, --events N, --clients N (64), --close (a new connection per request),
 // --max-events N (the store's capacity). Without a display it uses the offscreen platform.
+#include "compare/process_memory.h"
 #include "core/clock.h"
 #include "core/recorder.h"
 #include "live/gui_loop_probe.h"
@@ -147,18 +148,7 @@ int parseOptions(int argc, char** argv, Options& o)
 
 long rssKiB()
 {
-    FILE* f = std::fopen("/proc/self/status", "r");
-    if (!f)
-        return -1;
-    char line[256];
-    long kib = -1;
-    while (std::fgets(line, sizeof line, f))
-        if (std::strncmp(line, "VmRSS:", 6) == 0) {
-            kib = std::strtol(line + 6, nullptr, 10);
-            break;
-        }
-    std::fclose(f);
-    return kib;
+    return long(residentBytes() / 1024); // the whole process's VmRSS
 }
 
 // The 1-minute load average: the machine is shared, so every figure goes out with it.

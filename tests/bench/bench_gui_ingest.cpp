@@ -21,6 +21,7 @@
 //       build-ingest/tests/bench/bench_gui_ingest --rates 1,2,4,8 --seconds 4 --no-memory
 //       build-ingest/tests/bench/bench_gui_ingest --memory all --events 10000000   (one child)
 #include "charts/stats_model.h"
+#include "compare/process_memory.h"
 #include "core/clock.h"
 #include "core/recorder.h"
 #include "live/trace_consumer.h"
@@ -270,18 +271,7 @@ double percentile(std::vector<std::int64_t> v, double p) // nearest rank, ms
 
 long rssKiB()
 {
-    FILE* f = std::fopen("/proc/self/status", "r");
-    if (!f)
-        return -1;
-    char line[256];
-    long kib = -1;
-    while (std::fgets(line, sizeof line, f))
-        if (std::strncmp(line, "VmRSS:", 6) == 0) {
-            kib = std::strtol(line + 6, nullptr, 10);
-            break;
-        }
-    std::fclose(f);
-    return kib;
+    return long(residentBytes() / 1024); // the whole process's VmRSS
 }
 
 void sleepUntil(std::int64_t ns)

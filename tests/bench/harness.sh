@@ -367,6 +367,9 @@ server_command() {
         printf '%s\n' "$LOOPSCOPE_BIN" --root "$DOC_ROOT" --port "$SERVER_PORT" \
             --duration "$SERVER_LIFETIME" --keepalive-timeout 120 --max-connections "$SERVER_CONNECTIONS"
         [[ "$kind" == loopscope-norec ]] && echo --no-record
+        # Extra options, e.g. LOOPSCOPE_ARGS=--defer-accept (h2o's default) for a what-if run.
+        local extra
+        for extra in ${LOOPSCOPE_ARGS:-}; do echo "$extra"; done
         ;;
     *) die "unknown server '$kind'" ;;
     esac

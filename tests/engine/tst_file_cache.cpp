@@ -1,5 +1,6 @@
 // FileCache: validity period, byte budget with least-recently-used eviction, size limit, and
 // big files kept as open descriptors (with their own limit) instead of bytes.
+#include "server/disk_pool.h"
 #include "server/file_cache.h"
 
 #include <QtTest>
@@ -7,6 +8,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <string>
 
 using namespace loopscope;
@@ -24,6 +26,8 @@ private slots:
     void openFileLimitClosesLeastRecentlyUsed();
     void malformedEntriesAreRefused();
     void dropStaleClosesUnusedFiles();
+    void diskJobKeepsADescriptorOnlyWhenItMayBeNeeded_data();
+    void diskJobKeepsADescriptorOnlyWhenItMayBeNeeded();
 };
 
 namespace {
@@ -179,6 +183,41 @@ void TestFileCache::dropStaleClosesUnusedFiles()
     QCOMPARE(cache.dropStale(2 * kSecond), INT64_MAX);
     QCOMPARE(cache.entries(), std::size_t(0));
     QCOMPARE(cache.bytes(), std::size_t(0));
+}
+
+void TestFileCache::diskJobKeepsADescriptorOnlyWhenItMayBeNeeded_data()
+{
+    QTest::addColumn<int>("bytes");
+    QTest::addColumn<bool>("keepsDescriptor");
+    QTest::newRow("1 KiB: kept as bytes, closed at once") << 1024 << false;
+    QTest::newRow("16 KiB: still bytes") << int(FileCache::kInMemoryMaxBytes) << false;
+    QTest::newRow("16 KiB + 1: may be cached as a descriptor") << int(FileCache::kInMemoryMaxBytes) + 1 << true;
+    QTest::newRow("300 KiB: read in chunks") << 300 * 1024 << true;
+}
+
+// A worker that opened and read a small file whole closes it: a burst of cache misses would
+// otherwise hold one descriptor per response in flight (at 10,000 connections that ran the
+// server out of descriptors). Bigger files keep theirs, for the next chunks or the cache.
+void TestFileCache::diskJobKeepsADescriptorOnlyWhenItMayBeNeeded()
+{
+    QFETCH(int, bytes);
+    QFETCH(bool, keepsDescriptor);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    {
+        std::ofstream out(dir.filePath("f.bin").toStdString(), std::ios::binary);
+        out << std::string(std::size_t(bytes), 'x');
+    }
+    const int root = ::open(dir.path().toLocal8Bit().constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    QVERIFY(root >= 0);
+    DiskJob job;
+    job.type = DiskJob::Type::OpenFile;
+    job.path = "/f.bin";
+    runDiskJob(root, job);
+    ::close(root);
+    QCOMPARE(job.error, 0);
+    QCOMPARE(job.plan.status, 200);
+    QCOMPARE(job.file.valid(), keepsDescriptor);
 }
 
 QTEST_GUILESS_MAIN(TestFileCache)

@@ -71,6 +71,7 @@ private slots:
     void headerTimeout_data();
     void headerTimeout();
     void keepAliveIdleTimeout();
+    void deferAcceptWaitsForTheFirstBytes();
     void maxConnections();
     void acceptBacksOffWhenOutOfFds();
 
@@ -408,6 +409,27 @@ void ServerLifecycleTest::headerTimeout()
     QCOMPARE(recs.back().arg, std::uint64_t(CloseReason::TimedOut));
     QCOMPARE(recs.back().to, ConnectionState::Closed);
     server.stop();
+}
+
+// --defer-accept: a client that connects and says nothing is not accepted (the kernel holds it);
+// its first bytes hand it to the server, which answers as usual.
+void ServerLifecycleTest::deferAcceptWaitsForTheFirstBytes()
+{
+    Server server;
+    ServerConfig c = config();
+    c.deferAccept = true;
+    const StartResult started = server.start(c);
+    QVERIFY2(started.ok, started.error.c_str());
+    Fd fd(connectLoopback(server.port()));
+    QVERIFY(fd.valid());
+    QTest::qWait(300); // well under the one-second deferral
+    QCOMPARE(server.stats().connectionsAccepted, std::uint64_t(0));
+    QVERIFY(sendAll(fd.get(), get("/a.txt", {"Connection: close"})));
+    ResponseReader reader(fd.get());
+    HttpResponse r;
+    QCOMPARE(reader.read(r), ReadResult::Ok);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(server.stats().connectionsAccepted, std::uint64_t(1));
 }
 
 void ServerLifecycleTest::keepAliveIdleTimeout()

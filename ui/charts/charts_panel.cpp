@@ -222,6 +222,18 @@ void ChartsPanel::refreshTimeCharts()
     m_loop.chart->setTitle(tr("Loop busy %<br>GUI delay ≤ %1").arg(latencyText(worstDelay)));
 }
 
+// The last window's percentiles are exact, so they cost a selection over every recent sample
+// (400,000 of them under a firehose): worked out at most once a second, not on each redraw.
+LatencyPercentiles ChartsPanel::recentLatency()
+{
+    constexpr qint64 kRecentEveryMs = 1'000;
+    if (!m_recentAge.isValid() || m_recentAge.elapsed() >= kRecentEveryMs || m_recent.count == 0) {
+        m_recent = m_model.latencyRecent();
+        m_recentAge.restart();
+    }
+    return m_recent;
+}
+
 void ChartsPanel::refreshLatency()
 {
     // The histogram as a step outline, in µs on a log axis.
@@ -235,7 +247,7 @@ void ChartsPanel::refreshLatency()
     m_histogramLine->replace(outline);
     m_latencyY->setRange(0, niceMax(maxCount));
     const LatencyPercentiles all = m_model.latencyOverall();
-    const LatencyPercentiles recent = m_model.latencyRecent();
+    const LatencyPercentiles recent = recentLatency();
     const std::int64_t values[3] = {all.p50, all.p90, all.p99};
     for (int i = 0; i < 3; ++i) {
         const double x = std::clamp(double(values[i]) / 1e6, 1e-3, 1e4);

@@ -9,6 +9,8 @@
 // lane.
 #pragma once
 
+#include "charts/stats_model.h"
+
 #include <QElapsedTimer>
 #include <QTimer>
 #include <QWidget>
@@ -26,8 +28,6 @@ class QLogValueAxis;
 QT_END_NAMESPACE
 
 namespace loopscope {
-
-class StatsModel;
 
 class ChartsPanel : public QWidget {
     Q_OBJECT
@@ -60,6 +60,7 @@ private:
     void scheduleRefresh();
     void refreshTimeCharts();
     void refreshLatency();
+    LatencyPercentiles recentLatency();
 
     const StatsModel& m_model;
     WorkRecorder m_recorder;
@@ -82,6 +83,8 @@ private:
 
     QTimer m_throttle;
     QElapsedTimer m_sinceRefresh;
+    LatencyPercentiles m_recent; // the last window's, as of m_recentAge
+    QElapsedTimer m_recentAge;
     bool m_pending = false;
 };
 

@@ -326,12 +326,19 @@ LatencyPercentiles StatsModel::latencyRecent() const
     const std::uint64_t n = m_scratch.size();
     if (n == 0)
         return {};
-    const auto at = [this, n](int p) {
+    // Each selection leaves every larger sample after its rank, so the next (higher) percentile
+    // is looked for only there: about 3.2 n steps instead of 6 n for three full selections,
+    // which matters under a firehose (400,000 samples in a 10 s window).
+    auto from = m_scratch.begin();
+    const auto at = [&](int p) {
         const auto nth = m_scratch.begin() + std::ptrdiff_t(nearestRank(p, n) - 1);
-        std::nth_element(m_scratch.begin(), nth, m_scratch.end());
+        std::nth_element(from, nth, m_scratch.end());
+        from = nth;
         return *nth;
     };
-    return {n, at(50), at(90), at(99)};
+    const std::int64_t p50 = at(50);
+    const std::int64_t p90 = at(90);
+    return {n, p50, p90, at(99)};
 }
 
 std::vector<LatencyBin> StatsModel::latencyHistogram(int binsPerDecade) const
