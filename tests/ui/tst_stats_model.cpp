@@ -22,6 +22,7 @@ private slots:
     void latencyPercentilesOfKnownInputs();
     void recentWindowIsExactAndBounded();
     void recentKeepsLatenciesOfSeconds();
+    void recentSaysWhatSpanItCovers();
     void histogramIsLogSpaced();
     void historyIsBounded();
     void updatedIsThrottledAndOnlyOnChange();
@@ -154,6 +155,44 @@ void TestStatsModel::latencyPercentilesOfKnownInputs()
     feed(store, model, {rec(900 * kMs, K::RequestHeadersRead, 500, 1, 1), rec(901 * kMs, K::ConnectionClosed, 500),
                         rec(902 * kMs, K::BodyWritten, 500)});
     QCOMPARE(model.latencyOverall().count, 100u);
+}
+
+// The recent window keeps at most kMaxRecentSamples: while fewer requests completed in it, the
+// percentiles cover the whole window; beyond, they cover only the newest samples' span, and say so.
+void TestStatsModel::recentSaysWhatSpanItCovers()
+{
+    TraceStore store(8u << 20);
+    StatsModel model;
+    std::vector<EventRecord> records;
+    QCOMPARE(model.recentWindowNs(), 10'000 * kMs);
+    // Ten requests a millisecond for 2 s: 20,000 samples, all kept.
+    std::uint32_t conn = 1;
+    const auto addMilliseconds = [&](std::int64_t fromMs, std::int64_t toMs) {
+        for (std::int64_t ms = fromMs; ms < toMs; ++ms)
+            for (int k = 0; k < 10; ++k, ++conn) {
+                const auto r = timedRequest(conn, ms * kMs, 50 * kUs);
+                records.insert(records.end(), r.begin(), r.end());
+            }
+        feed(store, model, records);
+        records.clear();
+    };
+    addMilliseconds(1, 2'001);
+    LatencyPercentiles recent = model.latencyRecent();
+    QCOMPARE(recent.count, 20'000u);
+    QCOMPARE(recent.spanNs, model.recentWindowNs());
+    // 14 s more at twenty a millisecond: 200,000 samples in the 10 s window, of which the newest
+    // 100,000 are kept, and those span 5 s.
+    for (std::int64_t ms = 2'001; ms < 16'001; ++ms)
+        for (int k = 0; k < 20; ++k, ++conn) {
+            const auto r = timedRequest(conn, ms * kMs, 50 * kUs);
+            records.insert(records.end(), r.begin(), r.end());
+        }
+    feed(store, model, records);
+    recent = model.latencyRecent();
+    QCOMPARE(recent.count, std::uint64_t(StatsModel::kMaxRecentSamples));
+    // The oldest kept sample completed 4,999 ms before the newest (20 a ms, 100,000 samples).
+    QCOMPARE(recent.spanNs, 4'999 * kMs);
+    QCOMPARE(recent.p99, 50 * kUs);
 }
 
 // Recent samples keep a latency in 32 bits: in ns below 2.1 s, in µs above (still exact here).

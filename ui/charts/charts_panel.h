@@ -83,6 +83,7 @@ private:
 
     QTimer m_throttle;
     QElapsedTimer m_sinceRefresh;
+    std::int64_t m_lastRefreshNs = 0; // what the last redraw cost (spaces the next one)
     LatencyPercentiles m_recent; // the last window's, as of m_recentAge
     QElapsedTimer m_recentAge;
     bool m_pending = false;

@@ -320,12 +320,20 @@ LatencyPercentiles StatsModel::latencyOverall() const
 LatencyPercentiles StatsModel::latencyRecent() const
 {
     m_scratch.clear();
+    std::int64_t oldestAgeMs = 0;
+    const std::uint32_t nowMs = std::uint32_t(std::uint64_t(m_lastNs / 1'000'000));
     for (const RecentSample& sample : m_recent)
-        if (isRecent(sample))
+        if (isRecent(sample)) {
+            if (m_scratch.empty())
+                oldestAgeMs = std::int64_t(std::uint32_t(nowMs - sample.completedMs));
             m_scratch.push_back(decodeLatency(sample.latency));
+        }
     const std::uint64_t n = m_scratch.size();
     if (n == 0)
         return {};
+    // The whole window, unless the cap dropped samples that were still inside it.
+    const std::int64_t spanNs = m_recent.size() < kMaxRecentSamples ? m_recentNs
+                                                                     : std::min(m_recentNs, oldestAgeMs * 1'000'000);
     // Each selection leaves every larger sample after its rank, so the next (higher) percentile
     // is looked for only there: about 3.2 n steps instead of 6 n for three full selections,
     // which matters under a firehose (400,000 samples in a 10 s window).
@@ -338,7 +346,8 @@ LatencyPercentiles StatsModel::latencyRecent() const
     };
     const std::int64_t p50 = at(50);
     const std::int64_t p90 = at(90);
-    return {n, p50, p90, at(99)};
+    const std::int64_t p99 = at(99);
+    return {n, p50, p90, p99, spanNs};
 }
 
 std::vector<LatencyBin> StatsModel::latencyHistogram(int binsPerDecade) const

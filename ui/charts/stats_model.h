@@ -16,9 +16,11 @@
 // keeps each bin's largest sample, so a whole-recording percentile is exact when the sample it
 // names shares its bin with no different value, and otherwise at most one bin (2.3 %) above the
 // exact nearest-rank value. Percentiles over the recent window (10 s by default, ending at the
-// newest record, to the millisecond) are exact, from the window's samples (at most
-// kMaxRecentSamples kept, 8 bytes each: completion time in ms modulo 2^32, latency in ns, or in
-// µs with the top bit set from 2.1 s up).
+// newest record, to the millisecond) are exact, from the window's samples (at most the newest
+// kMaxRecentSamples, 8 bytes each: completion time in ms modulo 2^32, latency in ns, or in µs with
+// the top bit set from 2.1 s up). Beyond 10,000 requests/s that cap shortens the window; the
+// result says which span its samples cover, so the charts can name it. The cap keeps selecting
+// the percentiles cheap enough for the GUI thread under a firehose.
 // updated() is emitted from the model's own timer, at most once per interval, only after change.
 #pragma once
 
@@ -55,6 +57,7 @@ struct LatencyPercentiles {
     std::int64_t p50 = 0;
     std::int64_t p90 = 0;
     std::int64_t p99 = 0;
+    std::int64_t spanNs = 0; // latencyRecent: the time its samples cover (the window, or less)
 };
 
 struct LatencyBin {
@@ -69,7 +72,7 @@ public:
     static constexpr std::int64_t kDefaultBucketNs = 250'000'000;
     static constexpr std::int64_t kDefaultHistoryNs = 600'000'000'000; // 10 minutes
     static constexpr std::int64_t kDefaultRecentNs = 10'000'000'000;
-    static constexpr std::size_t kMaxRecentSamples = 1'000'000;
+    static constexpr std::size_t kMaxRecentSamples = 100'000;
     static constexpr int kBinsPerDecade = 100;
     static constexpr int kDecades = 7; // 1 µs .. 10 s
 
