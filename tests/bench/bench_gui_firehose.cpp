@@ -33,7 +33,7 @@
 //       xvfb-run -a -s "-screen 0 1600x1000x24" build/tests/bench/bench_gui_firehose --seconds 10
 // Options: --seconds S, --events N, --clients N (64), --close (a new connection per request),
 // --max-events N (the store's capacity). Without a display it uses the offscreen platform.
-#include "compare/process_memory.h"
+#include "bench_support.h"
 #include "core/clock.h"
 #include "core/recorder.h"
 #include "live/gui_loop_probe.h"
@@ -146,11 +146,6 @@ int parseOptions(int argc, char** argv, Options& o)
 
 // --- Measuring helpers -----------------------------------------------------------------------
 
-long rssKiB()
-{
-    return long(residentBytes() / 1024); // the whole process's VmRSS
-}
-
 // The 1-minute load average: the machine is shared, so every figure goes out with it.
 double loadAverage()
 {
@@ -177,16 +172,6 @@ std::int64_t processCpuNs()
     return std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-double percentileMs(std::vector<std::int64_t> v, double p) // nearest rank
-{
-    if (v.empty())
-        return 0;
-    std::sort(v.begin(), v.end());
-    std::size_t rank = std::size_t(p / 100.0 * double(v.size()) + 0.999999);
-    rank = std::clamp<std::size_t>(rank, 1, v.size());
-    return double(v[rank - 1]) / 1e6;
-}
-
 // A 30 frames/s budget: the frame time target.
 constexpr std::int64_t kFrameBudgetNs = 33'333'333;
 
@@ -199,7 +184,7 @@ struct Quantiles {
 Quantiles quantiles(const std::vector<std::int64_t>& v)
 {
     const auto over = std::count_if(v.begin(), v.end(), [](std::int64_t ns) { return ns > kFrameBudgetNs; });
-    return {v.size(), percentileMs(v, 50), percentileMs(v, 99), percentileMs(v, 100), std::size_t(over)};
+    return {v.size(), bench::percentileMs(v, 50), bench::percentileMs(v, 99), bench::percentileMs(v, 100), std::size_t(over)};
 }
 
 // --- What the GUI loop lane shows ------------------------------------------------------------
@@ -466,7 +451,7 @@ private:
         r.engineRecords = m_watch.engineRecords;
         r.dropped = std::max(m_window.server().recorder().droppedTotal(), m_window.store().droppedByEngine());
         r.waiting = m_window.server().recorder().waiting();
-        r.rssKiB = rssKiB();
+        r.rssKiB = bench::rssKiB();
         r.guiCpuNs = threadCpuNs();
         r.processCpuNs = processCpuNs();
         r.load = loadAverage();

@@ -20,8 +20,8 @@
 // Run:  build-ingest/tests/bench/bench_gui_ingest                       (both parts)
 //       build-ingest/tests/bench/bench_gui_ingest --rates 1,2,4,8 --seconds 4 --no-memory
 //       build-ingest/tests/bench/bench_gui_ingest --memory all --events 10000000   (one child)
+#include "bench_support.h"
 #include "charts/stats_model.h"
-#include "compare/process_memory.h"
 #include "core/clock.h"
 #include "core/recorder.h"
 #include "live/trace_consumer.h"
@@ -259,21 +259,6 @@ struct VectorOut {
 
 // --- Helpers ---------------------------------------------------------------------------------
 
-double percentile(std::vector<std::int64_t> v, double p) // nearest rank, ms
-{
-    if (v.empty())
-        return 0;
-    std::sort(v.begin(), v.end());
-    std::size_t rank = std::size_t(p / 100.0 * double(v.size()) + 0.999999);
-    rank = std::clamp<std::size_t>(rank, 1, v.size());
-    return double(v[rank - 1]) / 1e6;
-}
-
-long rssKiB()
-{
-    return long(residentBytes() / 1024); // the whole process's VmRSS
-}
-
 void sleepUntil(std::int64_t ns)
 {
     timespec ts{time_t(ns / 1'000'000'000), long(ns % 1'000'000'000)};
@@ -456,12 +441,12 @@ LiveResult runLive(double eventsPerSecond, double seconds)
     res.lagMs = double(emptyAt - producerEnd.load()) / 1e6;
     res.evicted = store.evicted();
     res.ticks = probe.ticks.size();
-    res.tickP50 = percentile(probe.ticks, 50);
-    res.tickP99 = percentile(probe.ticks, 99);
-    res.tickMax = percentile(probe.ticks, 100);
+    res.tickP50 = bench::percentileMs(probe.ticks, 50);
+    res.tickP99 = bench::percentileMs(probe.ticks, 99);
+    res.tickMax = bench::percentileMs(probe.ticks, 100);
     res.paints = paints.size();
-    res.paintP50 = percentile(paints, 50);
-    res.paintP99 = percentile(paints, 99);
+    res.paintP50 = bench::percentileMs(paints, 50);
+    res.paintP99 = bench::percentileMs(paints, 99);
     std::int64_t busy = 0;
     for (std::int64_t t : probe.ticks)
         busy += t;
@@ -516,7 +501,7 @@ MemoryResult runMemory(const std::string& config, std::uint64_t events)
     std::int64_t t = 1'000'000'000;
 
     MemoryResult res;
-    res.rssBeforeKiB = rssKiB();
+    res.rssBeforeKiB = bench::rssKiB();
     while (store.endIndex() < events) {
         batch.clear();
         const std::uint64_t n = traffic.generate(std::min<std::uint64_t>(kBatch, events - store.endIndex()), t, kDt, out);
@@ -526,7 +511,7 @@ MemoryResult runMemory(const std::string& config, std::uint64_t events)
         for (EventSink* s : sinks)
             s->ingest(store, from, store.endIndex());
     }
-    res.rssAfterKiB = rssKiB();
+    res.rssAfterKiB = bench::rssKiB();
     res.events = store.size();
     res.storeBytes = store.memoryBytes();
     if (store.evicted() != 0)
