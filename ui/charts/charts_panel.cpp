@@ -18,7 +18,7 @@ namespace loopscope {
 
 namespace {
 
-constexpr int kMinRefreshMs = 250;
+constexpr int kMinRefreshMs = 125; // between two half-redraws: each chart at most every 250 ms
 const char* const kPercentileNames[3] = {"p50", "p90", "p99"};
 
 QString latencyText(std::int64_t ns)
@@ -83,7 +83,7 @@ ChartsPanel::ChartsPanel(const StatsModel& model, QWidget* parent)
     grid->addWidget(m_latencyView, 1, 1);
 
     m_throttle.setSingleShot(true);
-    connect(&m_throttle, &QTimer::timeout, this, &ChartsPanel::refresh);
+    connect(&m_throttle, &QTimer::timeout, this, &ChartsPanel::refreshHalf);
     connect(&m_model, &StatsModel::updated, this, &ChartsPanel::scheduleRefresh);
 }
 
@@ -164,25 +164,52 @@ void ChartsPanel::showEvent(QShowEvent* event)
         scheduleRefresh();
 }
 
-// At most one redraw per kMinRefreshMs, and none while hidden. A redraw blocks the GUI thread
-// (Qt Charts lays out every chart again), so redraws are also spaced by a hundred times the last
-// one's cost, up to a second: under a firehose a 7 ms redraw then comes every 0.7 s instead of
-// four times a second, and fewer timeline frames wait behind one.
+// Live redraws come in halves (the three time charts, then the latency chart), at most one per
+// kMinRefreshMs, and none while hidden. A redraw blocks the GUI thread (Qt Charts lays out each
+// chart again), so halves are also spaced by a hundred times the last one's cost, up to 500 ms:
+// under a firehose the timeline's frames wait behind a 2-4 ms half instead of a 7 ms whole, and
+// behind fewer of them.
 void ChartsPanel::scheduleRefresh()
 {
-    m_pending = true;
-    if (!isVisible() || m_throttle.isActive())
+    m_pending = m_staleTimeCharts = m_staleLatency = true;
+    startThrottle();
+}
+
+void ChartsPanel::startThrottle()
+{
+    if (!isVisible() || m_throttle.isActive() || !m_pending)
         return;
-    constexpr qint64 kMaxRefreshMs = 1'000;
+    constexpr qint64 kMaxRefreshMs = 500;
     const qint64 interval = std::clamp<qint64>(m_lastRefreshNs / 10'000, kMinRefreshMs, kMaxRefreshMs);
     const qint64 since = m_sinceRefresh.isValid() ? m_sinceRefresh.elapsed() : interval;
     m_throttle.start(int(std::max<qint64>(0, interval - since)));
 }
 
+// One stale half, alternating when both are stale; the other follows on the next tick.
+void ChartsPanel::refreshHalf()
+{
+    const std::int64_t start = monotonicNs();
+    m_sinceRefresh.restart();
+    if (m_staleTimeCharts && (!m_staleLatency || !m_latencyNext)) {
+        refreshTimeCharts();
+        m_staleTimeCharts = false;
+        m_latencyNext = true;
+    } else if (m_staleLatency) {
+        refreshLatency();
+        m_staleLatency = false;
+        m_latencyNext = false;
+    }
+    m_pending = m_staleTimeCharts || m_staleLatency;
+    m_lastRefreshNs = monotonicNs() - start;
+    if (m_recorder)
+        m_recorder(start, m_lastRefreshNs);
+    startThrottle();
+}
+
 void ChartsPanel::refresh()
 {
     const std::int64_t start = monotonicNs();
-    m_pending = false;
+    m_pending = m_staleTimeCharts = m_staleLatency = false;
     m_sinceRefresh.restart();
     refreshTimeCharts();
     refreshLatency();

@@ -41,7 +41,7 @@ public:
     void setVisibleSeconds(double seconds);
 
 public slots:
-    // Redraws now (the throttle calls it; tests may too).
+    // Redraws every chart now (live redraws come in halves on the throttle; tests call this).
     void refresh();
 
 protected:
@@ -60,6 +60,8 @@ private:
     void scheduleRefresh();
     void refreshTimeCharts();
     void refreshLatency();
+    void refreshHalf();
+    void startThrottle();
     LatencyPercentiles recentLatency();
 
     const StatsModel& m_model;
@@ -86,7 +88,10 @@ private:
     std::int64_t m_lastRefreshNs = 0; // what the last redraw cost (spaces the next one)
     LatencyPercentiles m_recent; // the last window's, as of m_recentAge
     QElapsedTimer m_recentAge;
-    bool m_pending = false;
+    bool m_pending = false;         // some chart shows older data than the model
+    bool m_staleTimeCharts = false; // requests, connections and loop charts
+    bool m_staleLatency = false;    // the latency chart
+    bool m_latencyNext = false;     // which half the next redraw takes when both are stale
 };
 
 } // namespace loopscope
