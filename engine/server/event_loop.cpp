@@ -55,19 +55,23 @@ std::int64_t threadCpuNs()
 // sendfile(2) has no MSG_NOSIGNAL: writing to a socket the client closed raises SIGPIPE, which
 // would kill the whole program. The loop thread blocks it (for this thread only, leaving the
 // host program's own handling alone) and clears the one a failed sendfile left pending.
-void blockBrokenPipeSignal()
+sigset_t brokenPipeOnly()
 {
     sigset_t pipe;
     sigemptyset(&pipe);
     sigaddset(&pipe, SIGPIPE);
+    return pipe;
+}
+
+void blockBrokenPipeSignal()
+{
+    const sigset_t pipe = brokenPipeOnly();
     pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
 }
 
 void clearPendingBrokenPipe()
 {
-    sigset_t pipe;
-    sigemptyset(&pipe);
-    sigaddset(&pipe, SIGPIPE);
+    const sigset_t pipe = brokenPipeOnly();
     const timespec now{0, 0};
     while (sigtimedwait(&pipe, nullptr, &now) == SIGPIPE) {
     }
@@ -683,8 +687,7 @@ void EventLoop::rememberFile(const DiskJob& job)
     file->contentType = plan.contentType;
     file->lastModified = plan.lastModified;
     file->loadedNs = job.endNs;
-    m_cacheSweepNs = std::min(m_cacheSweepNs, job.endNs + std::int64_t(m_config.fileCacheValidity.count()) * kNsPerMs + 1);
-    m_cache->insert(job.path, std::move(file));
+    m_cacheSweepNs = std::min(m_cacheSweepNs, m_cache->insert(job.path, std::move(file)));
 }
 
 void EventLoop::onRequestRejected(Connection& c, int status, std::int64_t nowNs)

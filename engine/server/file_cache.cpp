@@ -25,7 +25,7 @@ std::shared_ptr<const CachedFile> FileCache::find(std::string_view path, std::in
     return it->file;
 }
 
-void FileCache::insert(std::string_view path, std::shared_ptr<const CachedFile> file)
+std::int64_t FileCache::insert(std::string_view path, std::shared_ptr<const CachedFile> file)
 {
     // An entry is either the bytes of a small file or the descriptor of a bigger one.
     const bool inMemory = file && !file->file.valid() && file->content.size() == file->size
@@ -33,7 +33,8 @@ void FileCache::insert(std::string_view path, std::shared_ptr<const CachedFile> 
     const bool openFile = file && file->file.valid() && file->content.empty()
                           && file->size > kInMemoryMaxBytes;
     if (!inMemory && !openFile)
-        return;
+        return INT64_MAX;
+    const std::int64_t dropAt = dropAtNs(*file);
     if (const auto found = m_index.find(path); found != m_index.end())
         erase(found->second);
     m_bytes += file->content.size();
@@ -42,6 +43,7 @@ void FileCache::insert(std::string_view path, std::shared_ptr<const CachedFile> 
     m_index.emplace(m_lru.front().path, m_lru.begin());
     while (full())
         erase(std::prev(m_lru.end()));
+    return dropAt;
 }
 
 std::int64_t FileCache::dropStale(std::int64_t nowNs)
@@ -53,7 +55,7 @@ std::int64_t FileCache::dropStale(std::int64_t nowNs)
             erase(it++);
             continue;
         }
-        next = std::min(next, staleAfter + 1);
+        next = std::min(next, dropAtNs(*it->file));
         ++it;
     }
     return next;

@@ -45,7 +45,9 @@ public:
 
     // The entry for `path` if it is still valid at nowNs (a stale one is dropped).
     std::shared_ptr<const CachedFile> find(std::string_view path, std::int64_t nowNs);
-    void insert(std::string_view path, std::shared_ptr<const CachedFile> file);
+    // Returns when the entry goes stale, for the caller's dropStale wake-up (INT64_MAX when the
+    // entry was refused).
+    std::int64_t insert(std::string_view path, std::shared_ptr<const CachedFile> file);
     // Drops every entry no longer valid at nowNs, so a file nobody asks for again does not keep
     // its descriptor (or bytes) until evicted; returns when the next entry goes stale (INT64_MAX
     // for none). The loop calls it when that time comes.
@@ -68,6 +70,8 @@ private:
 
     void erase(Lru::iterator it);
     std::int64_t staleAfterNs(const CachedFile& file) const { return file.loadedNs + m_validNs; }
+    // The first time dropStale drops it (an entry is still valid at staleAfterNs itself).
+    std::int64_t dropAtNs(const CachedFile& file) const { return staleAfterNs(file) + 1; }
     bool full() const { return m_bytes > m_maxBytes || m_openFiles > kMaxOpenFiles; }
 
     std::size_t m_maxBytes;

@@ -160,7 +160,7 @@ void ChartsPanel::setVisibleSeconds(double seconds)
 void ChartsPanel::showEvent(QShowEvent* event)
 {
     QWidget::showEvent(event);
-    if (m_pending)
+    if (pending())
         scheduleRefresh();
 }
 
@@ -171,13 +171,13 @@ void ChartsPanel::showEvent(QShowEvent* event)
 // behind fewer of them.
 void ChartsPanel::scheduleRefresh()
 {
-    m_pending = m_staleTimeCharts = m_staleLatency = true;
+    m_staleTimeCharts = m_staleLatency = true;
     startThrottle();
 }
 
 void ChartsPanel::startThrottle()
 {
-    if (!isVisible() || m_throttle.isActive() || !m_pending)
+    if (!isVisible() || m_throttle.isActive() || !pending())
         return;
     constexpr qint64 kMaxRefreshMs = 500;
     const qint64 interval = std::clamp<qint64>(m_lastRefreshNs / 10'000, kMinRefreshMs, kMaxRefreshMs);
@@ -188,8 +188,7 @@ void ChartsPanel::startThrottle()
 // One stale half, alternating when both are stale; the other follows on the next tick.
 void ChartsPanel::refreshHalf()
 {
-    const std::int64_t start = monotonicNs();
-    m_sinceRefresh.restart();
+    const std::int64_t start = beginRedraw();
     if (m_staleTimeCharts && (!m_staleLatency || !m_latencyNext)) {
         refreshTimeCharts();
         m_staleTimeCharts = false;
@@ -199,20 +198,29 @@ void ChartsPanel::refreshHalf()
         m_staleLatency = false;
         m_latencyNext = false;
     }
-    m_pending = m_staleTimeCharts || m_staleLatency;
-    m_lastRefreshNs = monotonicNs() - start;
-    if (m_recorder)
-        m_recorder(start, m_lastRefreshNs);
+    redrawn(start);
     startThrottle();
 }
 
 void ChartsPanel::refresh()
 {
-    const std::int64_t start = monotonicNs();
-    m_pending = m_staleTimeCharts = m_staleLatency = false;
-    m_sinceRefresh.restart();
+    const std::int64_t start = beginRedraw();
+    m_staleTimeCharts = m_staleLatency = false;
     refreshTimeCharts();
     refreshLatency();
+    redrawn(start);
+}
+
+// Redraws are spaced from the start of the previous one, by its cost; the cost also goes on the
+// GUI lane.
+std::int64_t ChartsPanel::beginRedraw()
+{
+    m_sinceRefresh.restart();
+    return monotonicNs();
+}
+
+void ChartsPanel::redrawn(std::int64_t start)
+{
     m_lastRefreshNs = monotonicNs() - start;
     if (m_recorder)
         m_recorder(start, m_lastRefreshNs);

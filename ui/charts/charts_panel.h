@@ -62,6 +62,10 @@ private:
     void refreshLatency();
     void refreshHalf();
     void startThrottle();
+    std::int64_t beginRedraw();
+    void redrawn(std::int64_t start);
+    // Some chart shows older data than the model.
+    bool pending() const { return m_staleTimeCharts || m_staleLatency; }
     LatencyPercentiles recentLatency();
 
     const StatsModel& m_model;
@@ -88,7 +92,6 @@ private:
     std::int64_t m_lastRefreshNs = 0; // what the last redraw cost (spaces the next one)
     LatencyPercentiles m_recent; // the last window's, as of m_recentAge
     QElapsedTimer m_recentAge;
-    bool m_pending = false;         // some chart shows older data than the model
     bool m_staleTimeCharts = false; // requests, connections and loop charts
     bool m_staleLatency = false;    // the latency chart
     bool m_latencyNext = false;     // which half the next redraw takes when both are stale
