@@ -886,7 +886,10 @@ ssize_t EventLoop::sendFromMemory(Connection& c, std::size_t headLeft, std::size
     msghdr msg{};
     msg.msg_iov = iov;
     msg.msg_iovlen = std::size_t(count);
-    return ::sendmsg(c.fd, &msg, MSG_NOSIGNAL);
+    // The end of a response the connection closes after: held back (MSG_MORE) so that the FIN
+    // the close sends next leaves in the same segment (9 segments per connection instead of 10).
+    const bool closesNext = !c.keepAlive && c.bodyTotalSent + bodyLeft >= c.bodyTotal;
+    return ::sendmsg(c.fd, &msg, MSG_NOSIGNAL | (closesNext ? MSG_MORE : 0));
 }
 
 // The head first, flagged MSG_MORE so it leaves in the same segment as the body's first bytes;

@@ -34,6 +34,16 @@ constexpr std::size_t kBigSize = 4u << 20;
 constexpr std::uint64_t kGiB = 1ull << 30;
 constexpr std::time_t kDatedMtime = 1577836800; // 2020-01-01 00:00:00 GMT
 
+// The kernel's struct tcp_info goes on past glibc's (<netinet/tcp.h> stops at
+// tcpi_total_retrans; <linux/tcp.h> cannot be included beside it). These fields follow it, as
+// <linux/tcp.h> lays them out since Linux 4.6.
+struct TcpInfoWithSegments {
+    tcp_info glibc;
+    std::uint64_t pacingRate, maxPacingRate, bytesAcked, bytesReceived;
+    std::uint32_t segsOut, segsIn, notsentBytes, minRtt, dataSegsIn, dataSegsOut;
+};
+static_assert(sizeof(tcp_info) == 104, "glibc's tcp_info is the kernel's first 104 bytes");
+
 // Parses an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") strictly.
 std::optional<std::time_t> parseImfDate(const std::string& s)
 {
@@ -98,6 +108,7 @@ private slots:
     void toleratedInput();
     void configuredLimitsAreUsed();
     void halfClosedClientIsStillAnswered();
+    void closingResponseCarriesTheFin();
     void clientResetMidTransfer();
     void largeFileByteExact();
     void sparseGigabyteWithBoundedMemory();
@@ -808,6 +819,33 @@ void ServerHttpTest::configuredLimitsAreUsed()
         QCOMPARE(r.status, status);
     }
     small.stop();
+}
+
+// A response the server closes after ends in the segment that carries the FIN, instead of a
+// segment of its own for the FIN (one segment less per `Connection: close` request). Both a
+// disk read and a cache hit of a small file are sent from memory.
+void ServerHttpTest::closingResponseCarriesTheFin()
+{
+    for (const char* source : {"disk read", "cache hit"}) {
+        Fd fd(connectLoopback(m_port));
+        QVERIFY(fd.valid());
+        QVERIFY(sendAll(fd.get(), get("/hundred.txt", {"Connection: close"})));
+        const std::string reply = readUntilClose(fd.get());
+        QVERIFY2(reply.size() > kHundredSize && reply.compare(reply.size() - kHundredSize, kHundredSize,
+                                                              content("hundred.txt")) == 0,
+                 source);
+        TcpInfoWithSegments info{};
+        socklen_t size = sizeof info;
+        QVERIFY(::getsockopt(fd.get(), IPPROTO_TCP, TCP_INFO, &info, &size) == 0);
+        QVERIFY2(size >= sizeof info, "this kernel's tcp_info has no segment counts (Linux 4.6+)");
+        // Received: the SYN-ACK, the acknowledgement of the request (sent at once at a
+        // connection's start), and the response with the FIN. A FIN of its own would be a
+        // third segment without data.
+        QVERIFY2(info.dataSegsIn == 1, (std::string(source) + ": data segments " + std::to_string(info.dataSegsIn)).c_str());
+        QVERIFY2(info.segsIn - info.dataSegsIn <= 2,
+                 (std::string(source) + ": " + std::to_string(info.segsIn - info.dataSegsIn)
+                  + " segments without data; the FIN came on its own").c_str());
+    }
 }
 
 void ServerHttpTest::halfClosedClientIsStillAnswered()
