@@ -32,8 +32,16 @@
 //       QT_QPA_PLATFORM=offscreen build/tests/bench/bench_gui_firehose --events 10000000
 //       xvfb-run -a -s "-screen 0 1600x1000x24" build/tests/bench/bench_gui_firehose --seconds 10
 // Options: --seconds S, --events N, --clients N (64), --close (a new connection per request),
-// --max-events N (the store's capacity). Without a display it uses the offscreen platform.
+// --max-events N (the store's capacity), --synthetic-rate N. Without a display it uses the
+// offscreen platform.
+//
+// --synthetic-rate N: the same window, but the engine is played by bench_gui_ingest's synthetic
+// producer (synthetic_traffic.h) at N events/s, recording into the window's own engine ring
+// while no server runs (so the producer is that ring's only writer). The real server reaches
+// about 350,000 events/s while sharing two cores with the window; this is how the window is
+// measured at the rates a bigger machine's server would feed it (the 2 million events/s goal).
 #include "bench_support.h"
+#include "synthetic_traffic.h"
 #include "core/clock.h"
 #include "core/recorder.h"
 #include "live/gui_loop_probe.h"
@@ -60,7 +68,9 @@
 #include <cstring>
 #include <ctime>
 #include <deque>
+#include <limits>
 #include <optional>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -85,6 +95,7 @@ struct Options {
     unsigned clients = 64;
     bool keepAlive = true;
     std::size_t maxEvents = 0; // 0: the window's default, or enough for --events
+    double syntheticRate = 0;  // events/s from the synthetic producer instead of the server; 0: off
 };
 
 int optionError(const std::string& sentence)
@@ -107,14 +118,16 @@ int parseOptions(int argc, char** argv, Options& o)
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "-h" || a == "--help") {
-            std::printf("usage: %s [--seconds S] [--events N] [--clients N] [--close] [--max-events N]\n", kName);
+            std::printf("usage: %s [--seconds S] [--events N] [--clients N] [--close] [--max-events N]\n"
+                        "       %s --synthetic-rate EVENTS_PER_S [--seconds S] [--events N] [--max-events N]\n",
+                        kName, kName);
             return -1;
         }
         if (a == "--close") {
             o.keepAlive = false;
             continue;
         }
-        if (a != "--seconds" && a != "--events" && a != "--clients" && a != "--max-events")
+        if (a != "--seconds" && a != "--events" && a != "--clients" && a != "--max-events" && a != "--synthetic-rate")
             return optionError("unknown option '" + a + "'; see --help.");
         if (i + 1 >= argc)
             return optionError(a + " needs a value; see --help.");
@@ -135,6 +148,10 @@ int parseOptions(int argc, char** argv, Options& o)
                 return optionError("--clients needs a whole number from 1 to "
                                    + std::to_string(LoadSettings::kMaxClients) + " (got '" + text + "').");
             o.clients = unsigned(v);
+        } else if (a == "--synthetic-rate") {
+            if (!(v >= 1000 && v <= 1e8))
+                return optionError("--synthetic-rate needs events per second from 1000 to 100000000 (got '" + text + "').");
+            o.syntheticRate = v;
         } else {
             if (!(v >= 200'000 && v <= 1e9) || v != double(std::size_t(v)))
                 return optionError("--max-events needs a whole number from 200000 to 1000000000 (got '" + text + "').");
@@ -333,7 +350,11 @@ public:
         m_window.consumer().addSink(&m_watch);
     }
     // The consumer has no removeSink: it must not drain into m_watch once this is gone.
-    ~Firehose() { m_window.consumer().stop(); }
+    ~Firehose()
+    {
+        stopProducer();
+        m_window.consumer().stop();
+    }
     Firehose(const Firehose&) = delete;
     Firehose& operator=(const Firehose&) = delete;
 
@@ -358,7 +379,9 @@ public:
     {
         settle(500);
         m_results.before = read();
-        if (!startLoad(error))
+        if (synthetic())
+            startProducer();
+        else if (!startLoad(error))
             return false;
         QEventLoop loop;
         QObject::connect(&m_window.consumer(), &TraceConsumer::appended, &loop, [&] {
@@ -384,8 +407,12 @@ public:
             stall.start(1000);
         loop.exec();
         m_results.end = read();
-        m_results.load = m_window.traffic().snapshot(); // the requests of [before, end)
-        m_window.traffic().stop();
+        if (synthetic()) {
+            stopProducer();
+        } else {
+            m_results.load = m_window.traffic().snapshot(); // the requests of [before, end)
+            m_window.traffic().stop();
+        }
         drainAll();
         m_results.drained = read();
         if (m_stalled) {
@@ -398,7 +425,27 @@ public:
 
     Results& results() { return m_results; }
 
+    bool synthetic() const { return m_options.syntheticRate > 0; }
+
 private:
+    // The synthetic engine: records into the window's engine ring, which nothing else writes
+    // while no server runs. It runs until stopProducer (the time limit is the run loop's).
+    void startProducer()
+    {
+        const std::int64_t start = monotonicNs();
+        m_producer = std::thread([this, start] {
+            bench::producePaced(m_window.server().recorder(), m_options.syntheticRate, start,
+                                std::numeric_limits<std::int64_t>::max() - start, m_produced, m_stopProducer);
+        });
+    }
+
+    void stopProducer()
+    {
+        m_stopProducer.store(true);
+        if (m_producer.joinable())
+            m_producer.join();
+    }
+
     double timeLimit() const
     {
         if (m_options.seconds)
@@ -480,6 +527,9 @@ private:
     LaneWatch m_watch;
     Results m_results;
     bool m_stalled = false;
+    std::thread m_producer;
+    std::atomic<bool> m_stopProducer{false};
+    std::atomic<std::uint64_t> m_produced{0};
 };
 
 // --- Report ----------------------------------------------------------------------------------
@@ -517,17 +567,21 @@ void printTable(const Results& r)
 {
     const Rates x = rates(r);
     const Options& o = r.options;
-    std::printf("GUI firehose: real window %dx%d (timeline %dx%d) on '%s', event-loop server, %u %s clients, "
-                "1 KiB file\n",
-                r.windowSize.width(), r.windowSize.height(), r.timelineSize.width(), r.timelineSize.height(),
-                qPrintable(r.platform), o.clients, o.keepAlive ? "keep-alive" : "connection-per-request");
+    std::printf("GUI firehose: real window %dx%d (timeline %dx%d) on '%s', ", r.windowSize.width(),
+                r.windowSize.height(), r.timelineSize.width(), r.timelineSize.height(), qPrintable(r.platform));
+    if (o.syntheticRate > 0)
+        std::printf("synthetic engine at %.0f events/s (no server)\n", o.syntheticRate);
+    else
+        std::printf("event-loop server, %u %s clients, 1 KiB file\n", o.clients,
+                    o.keepAlive ? "keep-alive" : "connection-per-request");
     std::printf("  load %.1f s, load average %.2f at start, %.2f at the end\n", x.seconds, r.before.load, r.end.load);
     std::printf("  %-34s %12.0f\n", "engine events/s produced", x.produced);
     std::printf("  %-34s %12.0f\n", "events/s stored by the window", x.stored);
     std::printf("  %-34s %12llu\n", "dropped by the engine", (unsigned long long)x.drops);
     std::printf("  %-34s %12llu\n", "in the ring when the load stopped", (unsigned long long)r.end.waiting);
-    std::printf("  %-34s %12.0f  (%llu errors)\n", "requests/s", x.requests,
-                (unsigned long long)r.load.counts.errorTotal());
+    if (o.syntheticRate == 0)
+        std::printf("  %-34s %12.0f  (%llu errors)\n", "requests/s", x.requests,
+                    (unsigned long long)r.load.counts.errorTotal());
     std::printf("  %-34s %11.0f%%  (process %.0f%% of one core)\n", "GUI thread CPU",
                 100.0 * double(r.end.guiCpuNs - r.before.guiCpuNs) / double(r.end.t - r.before.t),
                 100.0 * double(r.end.processCpuNs - r.before.processCpuNs) / double(r.end.t - r.before.t));
@@ -554,6 +608,13 @@ void printTable(const Results& r)
                 stored ? double(r.storeBytes) / double(stored) : 0.0);
 }
 
+const char* mode(const Options& o)
+{
+    if (o.syntheticRate > 0)
+        return "synthetic";
+    return o.keepAlive ? "keepalive" : "close";
+}
+
 // One line for scripts: key=value pairs.
 void printMachineLine(const Results& r)
 {
@@ -569,7 +630,7 @@ void printMachineLine(const Results& r)
                 "event_max_ms=%.2f heartbeat_late_p99_ms=%.2f events_stored=%llu evicted=%llu rss_before_kib=%ld rss_after_kib=%ld "
                 "rss_bytes_per_event=%.1f rss_steady_bytes_per_event=%s store_bytes_per_event=%.1f "
                 "loadavg_start=%.2f loadavg_end=%.2f\n",
-                qPrintable(r.platform), r.options.keepAlive ? "keepalive" : "close", r.options.clients, x.seconds,
+                qPrintable(r.platform), mode(r.options), r.options.clients, x.seconds,
                 x.produced, x.stored, (unsigned long long)x.drops, x.requests,
                 (unsigned long long)r.load.counts.errorTotal(), r.frame.p50, r.frame.p99, r.frame.max, r.frame.overBudget, r.paint.p99,
                 r.event.max, r.delay.p99, (unsigned long long)stored, (unsigned long long)r.evicted, r.before.rssKiB,
@@ -646,7 +707,7 @@ int main(int argc, char** argv)
     Firehose firehose(window, options);
     QString error;
     int code = 0;
-    if (!firehose.startServer(error)) {
+    if (!firehose.synthetic() && !firehose.startServer(error)) {
         std::fprintf(stderr, "%s: the server did not start: %s\n", kName, qPrintable(error));
         code = 1;
     } else if (!firehose.run(error)) {
