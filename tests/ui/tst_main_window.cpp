@@ -9,6 +9,7 @@
 #include "timeline/palette.h"
 #include "timeline/timeline_view.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QJsonDocument>
 #include <QLabel>
@@ -28,6 +29,7 @@ private slots:
     void servesAndShowsConnectionLanes();
     void startErrorIsShownInTheWindow();
     void modelBoxChoosesTheServerModel();
+    void deferAcceptBoxHoldsSilentClients();
     void exportsTheRecording();
     void presenterModeEnlargesAndRestores();
     void screenshotOptionWritesAPng();
@@ -128,6 +130,31 @@ void TestMainWindow::startErrorIsShownInTheWindow()
 }
 
 // The toolbar's Model box picks the server model, is locked while serving, and is remembered.
+// "Defer accept" reaches the server: a client that connects and says nothing is not accepted
+// (no lane, no count) until its request arrives; the box is locked while the server runs.
+void TestMainWindow::deferAcceptBoxHoldsSilentClients()
+{
+    MainWindow w(testOptions());
+    w.show();
+    auto* defer = w.findChild<QCheckBox*>(QStringLiteral("deferAccept"));
+    QVERIFY(defer);
+    QVERIFY(!defer->isChecked()); // off by default: silent clients show at once
+    defer->setChecked(true);
+    w.startServer();
+    QVERIFY(w.server().isRunning());
+    QVERIFY(!defer->isEnabled());
+    test::Fd fd(test::connectLoopback(w.server().port()));
+    QVERIFY(fd.valid());
+    QTest::qWait(300); // well under the one-second deferral
+    QCOMPARE(w.server().stats().connectionsAccepted, std::uint64_t(0));
+    QVERIFY(test::sendAll(fd.get(), "GET /index.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+    QVERIFY(test::readUntilClose(fd.get()).starts_with("HTTP/1.1 200"));
+    QCOMPARE(w.server().stats().connectionsAccepted, std::uint64_t(1));
+    w.stopServer();
+    QVERIFY(defer->isEnabled());
+    QSettings().remove(QStringLiteral("server/deferAccept")); // remembered on start: not for the next tests
+}
+
 void TestMainWindow::modelBoxChoosesTheServerModel()
 {
     {

@@ -134,6 +134,13 @@ void MainWindow::buildToolbar()
                                "(shown as cache hits): small ones from memory, big ones with "
                                "sendfile; off sends every request to a disk worker"));
     bar->addWidget(m_fileCache);
+    m_deferAccept = new QCheckBox(tr("Defer accept"), bar);
+    m_deferAccept->setObjectName(QStringLiteral("deferAccept"));
+    m_deferAccept->setToolTip(tr("Accept a connection only once its first bytes arrived (TCP_DEFER_ACCEPT, "
+                                 "as h2o does by default): the loop wakes once per connection instead of "
+                                 "twice, but a client that connects and stays silent appears about a "
+                                 "second late"));
+    bar->addWidget(m_deferAccept);
     bar->addSeparator();
 
     m_url = new QLabel(bar);
@@ -390,6 +397,7 @@ void MainWindow::restoreSettings(const WindowOptions& options)
     m_bind->setText(settings.value(QStringLiteral("server/bind"), options.server.bindAddress).toString());
     m_root->setText(settings.value(QStringLiteral("server/root"), options.server.root).toString());
     m_fileCache->setChecked(settings.value(QStringLiteral("server/fileCache"), options.server.fileCache).toBool());
+    m_deferAccept->setChecked(settings.value(QStringLiteral("server/deferAccept"), options.server.deferAccept).toBool());
     ServerModel model = ServerModel::EventLoop;
     parseServerModel(settings.value(QStringLiteral("server/model")).toString().toStdString(), model);
     m_model->setCurrentIndex(std::max(0, m_model->findData(int(model))));
@@ -410,6 +418,7 @@ void MainWindow::saveSettings() const
     settings.setValue(QStringLiteral("server/bind"), m_bind->text());
     settings.setValue(QStringLiteral("server/root"), m_root->text());
     settings.setValue(QStringLiteral("server/fileCache"), m_fileCache->isChecked());
+    settings.setValue(QStringLiteral("server/deferAccept"), m_deferAccept->isChecked());
     settings.setValue(QStringLiteral("server/model"), QString::fromLatin1(toString(currentSettings().model)));
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
@@ -422,6 +431,7 @@ ServerSettings MainWindow::currentSettings() const
     s.bindAddress = m_bind->text();
     s.port = m_port->value();
     s.fileCache = m_fileCache->isChecked();
+    s.deferAccept = m_deferAccept->isChecked();
     s.model = ServerModel(m_model->currentData().toInt());
     return s;
 }
@@ -476,7 +486,7 @@ void MainWindow::onServerStopped()
 // The server's settings can change only while it is stopped.
 void MainWindow::setServerSettingsEditable(bool editable)
 {
-    for (QWidget* w : std::initializer_list<QWidget*>{m_model, m_port, m_bind, m_root, m_fileCache})
+    for (QWidget* w : std::initializer_list<QWidget*>{m_model, m_port, m_bind, m_root, m_fileCache, m_deferAccept})
         w->setEnabled(editable);
 }
 

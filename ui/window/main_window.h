@@ -128,6 +128,7 @@ private:
     QLineEdit* m_bind = nullptr;
     QLineEdit* m_root = nullptr;
     QCheckBox* m_fileCache = nullptr;
+    QCheckBox* m_deferAccept = nullptr;
     QComboBox* m_model = nullptr;
     QLabel* m_url = nullptr;
     QLabel* m_error = nullptr;

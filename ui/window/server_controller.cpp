@@ -31,6 +31,7 @@ bool ServerController::start(const ServerSettings& settings)
     config.bindAddress = settings.bindAddress.trimmed().toStdString();
     config.port = quint16(settings.port);
     config.fileCache = settings.fileCache;
+    config.deferAccept = settings.deferAccept;
     config.model = settings.model;
     const StartResult result = m_server.start(config);
     if (!result.ok) {
