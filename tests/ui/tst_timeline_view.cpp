@@ -406,7 +406,8 @@ void TestTimelineView::liveFramesShiftCachedLanesExactly()
     live(incremental, kOrigin, kNsPerPixel);
     // A long-lived connection whose states span many frames (wide spans, with captions); at
     // frame 24 its disk read is reported with the worker's earlier times, ending a span before
-    // the previous frame's live edge, as a real disk worker's records do.
+    // the previous frame's live edge, as a real disk worker's records do (and at frame 34 the
+    // next chunk's read, on a disk bar already cached).
     constexpr std::uint32_t kSlow = 100'000;
     std::vector<std::int64_t> frameTimes;
     const auto slowRecords = [&](int frame) -> std::vector<EventRecord> {
@@ -418,6 +419,10 @@ void TestTimelineView::liveFramesShiftCachedLanesExactly()
         case 24: return {rec(at(17), EventKind::DiskReadStarted, kSlow, S::FetchingFile, S::FetchingFile),
                          rec(at(20), EventKind::DiskReadDone, kSlow, S::FetchingFile, S::WritingHeaders, 1000)};
         case 30: return {rec(at(30), EventKind::ResponseHeadersWritten, kSlow, S::WritingHeaders, S::WritingBody, 200, 150)};
+        // The next chunk of a big file, read while the body is written: a second disk span on a
+        // lane whose disk bar is already cached, starting frames before this one's live edge.
+        case 34: return {rec(at(31), EventKind::DiskReadStarted, kSlow, S::WritingBody, S::WritingBody),
+                         rec(at(33), EventKind::DiskReadDone, kSlow, S::WritingBody, S::WritingBody, 1000)};
         case 36: return {rec(at(36), EventKind::ConnectionClosed, kSlow, S::WritingBody, S::Closed)};
         default: return {};
         }

@@ -36,6 +36,9 @@ public:
 
     std::size_t size() const { return m_size; }
     bool empty() const { return m_size == 0; }
+    // Items ever pushed (until clear()): pushed() - an earlier pushed() is how many of the
+    // newest items came since, however many old ones were popped meanwhile.
+    std::uint64_t pushed() const { return m_pushed; }
     const T& operator[](std::size_t i) const
     {
         const std::size_t p = m_head + i;
@@ -57,6 +60,7 @@ public:
             m_chunks.push_back(std::make_unique<T[]>(kChunk));
         m_chunks[p >> kChunkBits][p & kMask] = item;
         ++m_size;
+        ++m_pushed;
     }
     void pop_front()
     {
@@ -74,6 +78,7 @@ public:
     {
         m_chunks.clear();
         m_head = m_size = 0;
+        m_pushed = 0;
     }
 
     class const_iterator {
@@ -99,6 +104,7 @@ private:
     std::vector<std::unique_ptr<T[]>> m_chunks;
     std::size_t m_head = 0; // position of element 0 in m_chunks.front()
     std::size_t m_size = 0;
+    std::uint64_t m_pushed = 0;
 };
 
 } // namespace loopscope

@@ -9,8 +9,9 @@
 // so only that open span can end, and new ones follow it. (Its end can lie before the previous
 // live edge: a disk worker's DiskReadDone carries the time the read ended.) So a lane is walked
 // again from its open span's start, or from the previous live edge if that is later. Disk spans
-// arrive whole and late, so the disk bar is walked in full every frame, as are the two loop
-// lanes. Each lane is also walked in full once every kRefreshFrames frames, staggered
+// arrive whole and late (a read is recorded when it ends), so the disk bar is walked again from
+// the earliest start of the disk spans that arrived since the row was composed, or from the
+// previous live edge if that is earlier. The two loop lanes are walked in full. Each lane is also walked in full once every kRefreshFrames frames, staggered
 // by lane, which mends anything a cached row could miss (spans evicted from the store) without
 // making one frame in kRefreshFrames slow.
 //
@@ -40,6 +41,8 @@ struct LaneRow {
     std::vector<QRgb> pixels;               // the state row, one pixel per column
     std::vector<LaneCaption> captions;      // spans wide enough for "conn N · state"
     std::vector<std::pair<int, int>> rejected; // column runs of refused requests (hatched)
+    std::vector<QRgb> disk;                 // the disk bar: a read's colour, or 0 for none
+    std::uint64_t diskPushed = 0;           // the lane's disk spans pushed when composed
 };
 
 struct LaneRowCache {

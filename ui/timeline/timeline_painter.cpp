@@ -204,8 +204,13 @@ void TimelinePainter::paintConnectionLane(QPainter& p, int lane, int slot) const
     const int diskHeight = m_model.laneDiskSpans(lane).empty() ? 0 : std::max(2, row.height() / 4);
     drawLine(p, row.top(), row.height() - diskHeight);
     if (diskHeight > 0) {
-        paintDiskSpans(line, lane);
+        composeDiskRow(lane, composed, reuse ? m_shift : -1);
+        for (std::size_t x = 0; x < composed.disk.size(); ++x)
+            if (composed.disk[x] != 0)
+                line[x] = composed.disk[x];
         drawLine(p, row.bottom() - diskHeight + 1, diskHeight);
+    } else {
+        composed.disk.clear(); // not shifted while unused: walked in full when reads come again
     }
     for (const auto& [x0, x1] : composed.rejected) // hatched as well as coloured: a refused request
         p.fillRect(QRect(m_layout.timeLeft() + x0, row.top(), x1 - x0, row.height()),
@@ -232,6 +237,10 @@ LaneRow& TimelinePainter::rowFor(int lane, int slot, bool& reuse) const
     return row;
 }
 
+// The previous live edge's column was still filling when it was cached; walk it (and one
+// before) again.
+constexpr int kLiveEdgeMargin = 2;
+
 // The state row of `lane`: with shift >= 0 the previous frame's pixels move left by `shift`
 // columns and only the columns from the previous live edge on are walked; otherwise every column.
 void TimelinePainter::composeStateRow(int lane, LaneRow& row, int shift) const
@@ -239,8 +248,6 @@ void TimelinePainter::composeStateRow(int lane, LaneRow& row, int shift) const
     const int columns = m_line.width();
     int from = 0;
     if (shift >= 0) {
-        // The previous live edge's column was still filling; walk it (and one before) again.
-        constexpr int kLiveEdgeMargin = 2;
         const int openSpanColumn = lod::columnOf(m_scale, row.openSpanStart, columns) - 1;
         from = std::clamp(std::min(columns - shift - kLiveEdgeMargin, openSpanColumn), 0, columns);
         std::memmove(row.pixels.data(), row.pixels.data() + shift, std::size_t(columns - shift) * sizeof(QRgb));
@@ -365,20 +372,37 @@ std::uint64_t TimelinePainter::colourDigest() const
     return digest;
 }
 
-bool TimelinePainter::paintDiskSpans(QRgb* line, int lane) const
+// The disk bar of `lane` (a read's colour per column, 0 where none ran). With shift >= 0 the
+// previous frame's columns move left by `shift` and the walk starts at the earlier of the
+// previous live edge and the first column of any read that arrived since (a read is recorded
+// when it ends, so it can start well before the previous live edge); otherwise every column.
+void TimelinePainter::composeDiskRow(int lane, LaneRow& row, int shift) const
 {
     const auto& disk = m_model.laneDiskSpans(lane);
+    const int columns = m_line.width();
+    int from = 0;
+    if (shift >= 0 && int(row.disk.size()) == columns) {
+        from = std::clamp(columns - shift - kLiveEdgeMargin, 0, columns);
+        const std::uint64_t arrived = std::min<std::uint64_t>(disk.pushed() - row.diskPushed, disk.size());
+        for (std::size_t i = disk.size() - std::size_t(arrived); i < disk.size(); ++i)
+            from = std::min(from, std::max(0, lod::columnOf(m_scale, disk[i].start, columns)));
+        std::memmove(row.disk.data(), row.disk.data() + shift, std::size_t(columns - shift) * sizeof(QRgb));
+    } else {
+        row.disk.resize(std::size_t(columns));
+    }
+    row.diskPushed = disk.pushed();
+    std::fill(row.disk.begin() + from, row.disk.end(), QRgb(0));
+    TimeScale walked = m_scale; // the columns [from, columns)
+    walked.startNs = m_scale.mapXToTime(from);
+    walked.width = m_scale.width - from;
     auto key = [](const DiskSpan& d) { return d.error != 0 ? 1 : 0; };
     const lod::ExplicitEndAccess<SpanList<DiskSpan>, decltype(key)> access{disk, key};
     const QRgb colors[2] = {palette::diskColor(false).rgb(), palette::diskColor(true).rgb()};
-    const int columns = m_line.width();
-    bool any = false;
-    lod::walkColumns(m_scale, TimelineModel::spanAt(disk, m_scale.startNs) - lod::kOverlapBackoff, access,
+    QRgb* out = row.disk.data();
+    lod::walkColumns(walked, TimelineModel::spanAt(disk, walked.startNs) - lod::kOverlapBackoff, access,
                      [&](int x0, int x1, int k, std::ptrdiff_t) {
-                         std::fill(line + std::clamp(x0, 0, columns), line + std::clamp(x1, 0, columns), colors[k]);
-                         any = true;
+                         std::fill(out + std::clamp(x0 + from, from, columns), out + std::clamp(x1 + from, from, columns), colors[k]);
                      });
-    return any;
 }
 
 void TimelinePainter::paintMarkers(QPainter& p) const

@@ -62,7 +62,7 @@ private:
     int liveShift() const;
     void keepRows() const;
     std::uint64_t colourDigest() const;
-    bool paintDiskSpans(QRgb* line, int lane) const;
+    void composeDiskRow(int lane, LaneRow& row, int shift) const;
     void drawLine(QPainter& p, int top, int height) const;
     void paintMarkers(QPainter& p) const;
     void paintPhaseLine(QPainter& p, double x, int top) const;
