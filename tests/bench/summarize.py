@@ -46,8 +46,9 @@ def read_runs(path):
         g = groups.setdefault((r["server"], r["cap"], r["case"]), {
             "connections": r["connections"], "sweep": r.get("sweep", ""),
             "file_kib": r.get("file_kib", ""), "rps": [], "mbps": [], "p50": [], "p99": [],
-            "cpu": [], "err": [], "status": [], "rss_before": [], "rss_peak": []})
+            "cpu": [], "err": [], "status": [], "rss_before": [], "rss_peak": [], "run": []})
         req, dur_us = int(r["requests"]), int(r["duration_us"])
+        g["run"].append(r["run"])
         g["rps"].append(req / (dur_us / 1e6))
         g["mbps"].append(int(r["bytes"]) / dur_us)  # bytes per µs = 10^6 bytes per s
         g["p50"].append(float(r["p50_us"]))
@@ -154,6 +155,39 @@ def case_tables(rows, ratio_rows, order):
     return lines
 
 
+def per_run_ratios(mine, theirs, key):
+    """mine[key] / theirs[key] for every run both have a finite figure for."""
+    a, b = dict(zip(mine["run"], mine[key])), dict(zip(theirs["run"], theirs[key]))
+    return [a[k] / b[k] for k in a if k in b and a[k] == a[k] and b[k] == b[k] and b[k]]
+
+
+def run_by_run(groups, order):
+    """Each loopscope row (recording, not recording, deferred accept) ÷ each other server within
+    each run (runs are interleaved, so the two ran minutes apart at most): the range and median
+    of those ratios, which see past the drift of a shared machine better than a ratio of
+    medians. Only with 3 runs or more."""
+    lines = []
+    ours = [s for s in order["server"] if s.startswith(REFERENCE)]
+    peers = [s for s in order["server"] if not s.startswith(REFERENCE)]
+    for case in order["case"]:
+        for cap in order["cap"]:
+            for mine in ours:
+                for peer in peers:
+                    a, b = groups.get((mine, cap, case)), groups.get((peer, cap, case))
+                    if not a or not b or len(a["run"]) < 3:
+                        continue
+                    cells = []
+                    for key in ("cpu", "mbps"):
+                        r = per_run_ratios(a, b, key)
+                        cells.append(f"{min(r):.2f}–{max(r):.2f} | {fmt_ratio(median(r))}" if r else "– | –")
+                    if not lines:
+                        lines = ["", "### Run by run (each loopscope row ÷ each other server within the same run)", "",
+                                 "| case | cap | ratio | CPU/req: range | median | MB/s: range | median |",
+                                 "|---|---|---|---|---:|---|---:|"]
+                    lines.append(f"| {case} | {cap} | {mine} ÷ {peer} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def recording_cost(rows, order):
     lines = []
     pairs = [(case, cap) for case in order["case"] for cap in order["cap"]
@@ -243,6 +277,7 @@ def main():
     lines = ["Medians of each figure over the runs. Ratios are loopscope (recording on) ÷ the row's "
              "server: req/s and MB/s above 1×, p99 and CPU/req below 1× mean loopscope is ahead."]
     lines += case_tables(rows, ratio_rows, order)
+    lines += run_by_run(groups, order)
     lines += recording_cost(rows, order)
     lines += memory_table(memory, order)
     lines += scaling_tables(rows, order)
