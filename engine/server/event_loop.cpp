@@ -44,14 +44,6 @@ constexpr std::int64_t kLingerTimeoutNs = 2'000'000'000; // reading leftovers be
 constexpr std::int64_t kNsPerMs = 1'000'000;
 constexpr std::uint64_t kNoDelayBodyBytes = 16 * 1024;
 
-// CPU time this thread has used: the CPU switch burns CPU, not wall-clock time.
-std::int64_t threadCpuNs()
-{
-    timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
 // sendfile(2) has no MSG_NOSIGNAL: writing to a socket the client closed raises SIGPIPE, which
 // would kill the whole program. The loop thread blocks it (for this thread only, leaving the
 // host program's own handling alone) and clears the one a failed sendfile left pending.

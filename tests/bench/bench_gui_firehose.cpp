@@ -175,20 +175,6 @@ double loadAverage()
     return load;
 }
 
-std::int64_t threadCpuNs()
-{
-    timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-std::int64_t processCpuNs()
-{
-    timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
 // A 30 frames/s budget: the frame time target.
 constexpr std::int64_t kFrameBudgetNs = 33'333'333;
 

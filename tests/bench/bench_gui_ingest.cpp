@@ -134,13 +134,6 @@ private:
     EventSink& m_inner;
 };
 
-std::int64_t threadCpuNs()
-{
-    timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
 // --- Part 1: live ingest ---------------------------------------------------------------------
 
 struct LiveResult {
