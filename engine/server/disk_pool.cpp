@@ -222,7 +222,7 @@ void runDiskJob(int rootFd, DiskJob& job)
     // it here, or thousands of responses in flight would each hold one (a burst of cache misses
     // at 10,000 connections ran the server out of descriptors). A bigger one stays with the job:
     // its next chunks are read through it, and the loop may keep it in its open-file cache.
-    if (job.plan.bodyLength <= DiskPool::kWholeFileBytes && job.plan.fileSize <= FileCache::kInMemoryMaxBytes)
+    if (job.plan.bodyLength <= DiskPool::kWholeFileBytes && FileCache::keepsInMemory(job.plan.fileSize))
         job.file.reset();
 }
 

@@ -665,7 +665,7 @@ void EventLoop::rememberFile(const DiskJob& job)
         return;
     auto file = std::make_shared<CachedFile>();
     file->size = plan.fileSize;
-    if (plan.fileSize <= FileCache::kInMemoryMaxBytes) {
+    if (FileCache::keepsInMemory(plan.fileSize)) {
         if (job.bytesRead != plan.fileSize)
             return;
         file->content.assign(job.buffer.get(), job.bytesRead);

@@ -29,9 +29,9 @@ std::int64_t FileCache::insert(std::string_view path, std::shared_ptr<const Cach
 {
     // An entry is either the bytes of a small file or the descriptor of a bigger one.
     const bool inMemory = file && !file->file.valid() && file->content.size() == file->size
-                          && file->size <= kInMemoryMaxBytes && file->size <= m_maxBytes;
+                          && keepsInMemory(file->size) && file->size <= m_maxBytes;
     const bool openFile = file && file->file.valid() && file->content.empty()
-                          && file->size > kInMemoryMaxBytes;
+                          && !keepsInMemory(file->size);
     if (!inMemory && !openFile)
         return INT64_MAX;
     const std::int64_t dropAt = dropAtNs(*file);

@@ -40,6 +40,9 @@ public:
     // Files up to this size are kept in memory; bigger ones as an open descriptor.
     static constexpr std::size_t kInMemoryMaxBytes = 16 * 1024;
     static constexpr std::size_t kMaxOpenFiles = 256;
+    // Whether a file of `size` bytes is kept as bytes (else as an open descriptor): the disk
+    // workers and the loop decide by it which descriptors to keep.
+    static constexpr bool keepsInMemory(std::uint64_t size) { return size <= kInMemoryMaxBytes; }
 
     FileCache(std::size_t maxBytes, std::int64_t validNs);
 
