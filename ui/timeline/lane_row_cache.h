@@ -11,9 +11,10 @@
 // again from its open span's start, or from the previous live edge if that is later. Disk spans
 // arrive whole and late (a read is recorded when it ends), so the disk bar is walked again from
 // the earliest start of the disk spans that arrived since the row was composed, or from the
-// previous live edge if that is earlier. The two loop lanes are walked in full. Each lane is also walked in full once every kRefreshFrames frames, staggered
-// by lane, which mends anything a cached row could miss (spans evicted from the store) without
-// making one frame in kRefreshFrames slow.
+// previous live edge if that is earlier. The two loop lanes are walked in full. Each lane is
+// also walked in full once every kRefreshFrames frames, staggered by lane, which mends anything
+// a cached row could miss (spans evicted from the store) without making one frame in
+// kRefreshFrames slow.
 //
 // Contract: owned by TimelineView, which outlives each one-frame TimelinePainter; the painter
 // reads and rewrites it. Rows are keyed by lane; a row is reused only when the view's scale,

@@ -241,6 +241,15 @@ LaneRow& TimelinePainter::rowFor(int lane, int slot, bool& reuse) const
 // before) again.
 constexpr int kLiveEdgeMargin = 2;
 
+// The view's scale cut to the columns [from, width): a cached row walks only those.
+TimeScale TimelinePainter::columnsFrom(int from) const
+{
+    TimeScale walked = m_scale;
+    walked.startNs = m_scale.mapXToTime(from);
+    walked.width = m_scale.width - from;
+    return walked;
+}
+
 // The state row of `lane`: with shift >= 0 the previous frame's pixels move left by `shift`
 // columns and only the columns from the previous live edge on are walked; otherwise every column.
 void TimelinePainter::composeStateRow(int lane, LaneRow& row, int shift) const
@@ -271,9 +280,7 @@ void TimelinePainter::composeStateRow(int lane, LaneRow& row, int shift) const
         if (x >= from && x < columns)
             row.pixels[std::size_t(x)] = palette::kGrid;
 
-    TimeScale walked = m_scale; // the columns [from, columns)
-    walked.startNs = m_scale.mapXToTime(from);
-    walked.width = m_scale.width - from;
+    const TimeScale walked = columnsFrom(from);
     const auto& spans = m_model.laneSpans(lane);
     row.openSpanStart = spans.empty() ? m_model.lastTime() : std::int64_t(spans[spans.size() - 1].start);
     const lod::UntilNextAccess<SpanList<StateSpan>, decltype(&lod::keyOf)> access{spans, m_model.lastTime(), &lod::keyOf};
@@ -392,9 +399,7 @@ void TimelinePainter::composeDiskRow(int lane, LaneRow& row, int shift) const
     }
     row.diskPushed = disk.pushed();
     std::fill(row.disk.begin() + from, row.disk.end(), QRgb(0));
-    TimeScale walked = m_scale; // the columns [from, columns)
-    walked.startNs = m_scale.mapXToTime(from);
-    walked.width = m_scale.width - from;
+    const TimeScale walked = columnsFrom(from);
     auto key = [](const DiskSpan& d) { return d.error != 0 ? 1 : 0; };
     const lod::ExplicitEndAccess<SpanList<DiskSpan>, decltype(key)> access{disk, key};
     const QRgb colors[2] = {palette::diskColor(false).rgb(), palette::diskColor(true).rgb()};

@@ -63,6 +63,7 @@ private:
     void keepRows() const;
     std::uint64_t colourDigest() const;
     void composeDiskRow(int lane, LaneRow& row, int shift) const;
+    TimeScale columnsFrom(int from) const;
     void drawLine(QPainter& p, int top, int height) const;
     void paintMarkers(QPainter& p) const;
     void paintPhaseLine(QPainter& p, double x, int top) const;
