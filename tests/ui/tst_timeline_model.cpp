@@ -7,6 +7,8 @@
 
 #include <QtTest>
 
+#include <deque>
+#include <random>
 #include <vector>
 
 using namespace loopscope;
@@ -28,6 +30,7 @@ private slots:
     void summariesLeaveWithTheirRecords();
     void connectionIdsMayJump();
     void storeKeepsEveryFieldButReserved();
+    void spanListIsADequeAcrossManyChunks();
 };
 
 namespace {
@@ -288,6 +291,41 @@ void TestTimelineModel::storeKeepsEveryFieldButReserved()
     QCOMPARE(back.to, r.to);
     QCOMPARE(back.thread, r.thread);
     QCOMPARE(textOf(store.at(1)), std::string_view("/sixteen-bytes!!"));
+}
+
+// SpanList against std::deque: bursts of pushes and pops that cross chunk boundaries, empty the
+// list now and then, and retire many chunks (the front chunks are released lazily).
+void TestTimelineModel::spanListIsADequeAcrossManyChunks()
+{
+    SpanList<LoopSpan> list;
+    std::deque<std::int64_t> expected;
+    std::mt19937 random(7);
+    std::int64_t next = 0;
+    std::uint64_t pushes = 0;
+    for (int round = 0; round < 400; ++round) {
+        const int toPush = int(random() % 3000);
+        for (int i = 0; i < toPush; ++i) {
+            list.push_back({next, 0, LoopPhase::Blocked});
+            expected.push_back(next++);
+            ++pushes;
+        }
+        const int toPop = round % 50 == 49 ? int(expected.size()) : int(random() % 3000);
+        for (int i = 0; i < toPop && !expected.empty(); ++i) {
+            QCOMPARE(list.front().start, expected.front());
+            list.pop_front();
+            expected.pop_front();
+        }
+        QCOMPARE(list.size(), expected.size());
+        QCOMPARE(list.pushed(), pushes);
+        for (std::size_t i = 0; i < expected.size(); i += 97)
+            QCOMPARE(list[i].start, expected[i]);
+        if (!expected.empty())
+            QCOMPARE(list.back().start, expected.back());
+    }
+    std::size_t walked = 0;
+    for (const LoopSpan& span : list)
+        QCOMPARE(span.start, expected[walked++]);
+    QCOMPARE(walked, expected.size());
 }
 
 QTEST_MAIN(TestTimelineModel)
