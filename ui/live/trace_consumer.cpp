@@ -5,6 +5,8 @@
 #include "model/event_sink.h"
 #include "model/trace_store.h"
 
+#include <algorithm>
+
 namespace loopscope {
 
 namespace {
@@ -18,13 +20,13 @@ TraceConsumer::TraceConsumer(Recorder& recorder, TraceStore& store, QObject* par
     , m_batch(kBatchRecords)
 {
     m_timer.setTimerType(Qt::PreciseTimer);
-    connect(&m_timer, &QTimer::timeout, this, &TraceConsumer::drainNow);
+    connect(&m_timer, &QTimer::timeout, this, &TraceConsumer::tick);
     m_rateClock.start();
 }
 
-void TraceConsumer::addSink(EventSink* sink)
+void TraceConsumer::addSink(EventSink* sink, int minIntervalMs)
 {
-    m_sinks.push_back(sink);
+    m_sinks.push_back({sink, std::int64_t(minIntervalMs) * 1'000'000});
 }
 
 void TraceConsumer::start(int intervalMs)
@@ -38,6 +40,16 @@ void TraceConsumer::stop()
 }
 
 void TraceConsumer::drainNow()
+{
+    drain(true);
+}
+
+void TraceConsumer::tick()
+{
+    drain(false);
+}
+
+void TraceConsumer::drain(bool everySink)
 {
     const std::int64_t began = monotonicNs();
     const std::uint64_t from = m_store.endIndex();
@@ -59,17 +71,29 @@ void TraceConsumer::drainNow()
     m_taken += count;
     updateRate(count);
     if (m_store.evicted() != evictedBefore)
-        for (EventSink* sink : m_sinks)
-            sink->evicted(m_store);
+        for (Sink& s : m_sinks)
+            s.sink->evicted(m_store);
     const std::uint64_t to = m_store.endIndex();
-    if (to > from) {
-        for (EventSink* sink : m_sinks)
-            sink->ingest(m_store, from, to);
-        emit appended(from, to);
+    for (Sink& s : m_sinks) {
+        if (to > from && !s.pending) {
+            s.pendingFrom = from;
+            s.pending = true;
+        }
+        if (s.pending && (everySink || began - s.lastIngestNs >= s.minIntervalNs))
+            handOver(s, began);
     }
+    if (to > from)
+        emit appended(from, to);
     // The drain is the GUI's own work: it shows on the GUI loop lane.
     if (count > 0)
         m_local.push_back(makeGuiWorkRecord(GuiWorkKind::Drain, began, monotonicNs() - began));
+}
+
+void TraceConsumer::handOver(Sink& s, std::int64_t nowNs)
+{
+    s.sink->ingest(m_store, std::max(s.pendingFrom, m_store.beginIndex()), m_store.endIndex());
+    s.pending = false;
+    s.lastIngestNs = nowNs;
 }
 
 void TraceConsumer::updateRate(std::uint64_t count)
@@ -87,8 +111,10 @@ void TraceConsumer::clear()
 {
     m_store.clear();
     m_local.clear();
-    for (EventSink* sink : m_sinks)
-        sink->cleared();
+    for (Sink& s : m_sinks) {
+        s.pending = false;
+        s.sink->cleared();
+    }
     emit storeCleared();
 }
 

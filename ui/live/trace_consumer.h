@@ -1,7 +1,9 @@
 // TraceConsumer: the GUI end of the recording. A timer on the GUI thread (about 60 Hz) drains
 // the engine's recording in bulk (Recorder::drain: one stream merged by time from every producer
 // thread's ring) into the TraceStore, adds the GUI's own records (its loop lane), and
-// hands each appended range to the sinks (timeline, statistics, table).
+// hands each appended range to the sinks (timeline, statistics, table). A sink may ask for its
+// ranges at most every so often (the event table: a Qt table's header walks every row on each
+// insert and removal); it then gets one range covering all it missed.
 //
 // Contract: GUI thread only. Nothing is lost silently: engine drops arrive as RecordsDropped
 // records (summed by the store), and store evictions are counted by the store.
@@ -27,7 +29,9 @@ class TraceConsumer : public QObject {
 public:
     TraceConsumer(Recorder& recorder, TraceStore& store, QObject* parent = nullptr);
 
-    void addSink(EventSink* sink);
+    // `minIntervalMs` > 0: the sink is handed new records at most that often while the timer
+    // runs (evictions still reach it at once); drainNow() hands it everything.
+    void addSink(EventSink* sink, int minIntervalMs = 0);
     void start(int intervalMs = 16);
     void stop();
     bool isRunning() const { return m_timer.isActive(); }
@@ -43,19 +47,30 @@ public:
     void clear();
 
 public slots:
-    // Drains everything waiting now (the timer calls it; tests and exports call it directly).
+    // Drains everything waiting now and hands it to every sink (tests and exports call it).
     void drainNow();
+    // The timer's step: drains, and hands new records to the sinks that are due.
+    void tick();
 
 signals:
     void appended(quint64 from, quint64 to);
     void storeCleared();
 
 private:
+    struct Sink {
+        EventSink* sink;
+        std::int64_t minIntervalNs;
+        std::int64_t lastIngestNs = 0;
+        std::uint64_t pendingFrom = 0; // records [pendingFrom, store end) not handed over yet
+        bool pending = false;
+    };
+    void drain(bool everySink);
+    void handOver(Sink& sink, std::int64_t nowNs);
     void updateRate(std::uint64_t count);
 
     Recorder& m_recorder;
     TraceStore& m_store;
-    std::vector<EventSink*> m_sinks;
+    std::vector<Sink> m_sinks;
     std::vector<EventRecord> m_batch;
     std::vector<EventRecord> m_local;
     QTimer m_timer;
