@@ -404,6 +404,8 @@ void TestTimelineView::liveFramesShiftCachedLanesExactly()
     TimelineView incremental(data.model, data.store);
     constexpr double kNsPerPixel = 2'700'000; // about 2 s across the 740-column time area
     live(incremental, kOrigin, kNsPerPixel);
+    // Connection lanes and the engine loop's lane are cached; each frame must look exactly like
+    // a full repaint.
     // A long-lived connection whose states span many frames (wide spans, with captions); at
     // frame 24 its disk read is reported with the worker's earlier times, ending a span before
     // the previous frame's live edge, as a real disk worker's records do (and at frame 34 the
@@ -427,6 +429,20 @@ void TestTimelineView::liveFramesShiftCachedLanesExactly()
         default: return {};
         }
     };
+    // The engine loop: six short dispatches a frame, blocked in between; at frame 10 a dispatch
+    // (7 ready) that lasts three frames, wide enough for its ready-count label.
+    const auto loopRecords = [](int frame, std::int64_t at) {
+        std::vector<EventRecord> out;
+        if (frame == 11 || frame == 12)
+            return out;
+        for (int k = 0; k < 6; ++k) {
+            out.push_back(rec(at + 1'000 + k * 211'000, EventKind::LoopPollEnd, 0, S::None, S::None, 1));
+            out.push_back(rec(at + 100'000 + k * 211'000, EventKind::LoopPollBegin, 0, S::None, S::None, 1000));
+        }
+        if (frame == 10)
+            out.push_back(rec(at + 2'000'000, EventKind::LoopPollEnd, 0, S::None, S::None, 7));
+        return out;
+    };
     std::uint32_t conn = 1;
     std::int64_t t = kOrigin + 1'000'000;
     int shiftedFrames = 0;
@@ -435,6 +451,8 @@ void TestTimelineView::liveFramesShiftCachedLanesExactly()
         // clock moves on by an uneven amount.
         frameTimes.push_back(t);
         std::vector<EventRecord> batch = slowRecords(frame);
+        for (const EventRecord& r : loopRecords(frame, t))
+            batch.push_back(r);
         for (int k = 0; k < 6; ++k)
             for (const EventRecord& r : request(conn++, t + 1'000 + k * 211'000, 150'000 + 37'000 * k))
                 if (r.kind != EventKind::RequestText)

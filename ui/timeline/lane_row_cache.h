@@ -11,7 +11,8 @@
 // again from its open span's start, or from the previous live edge if that is later. Disk spans
 // arrive whole and late (a read is recorded when it ends), so the disk bar is walked again from
 // the earliest start of the disk spans that arrived since the row was composed, or from the
-// previous live edge if that is earlier. The two loop lanes are walked in full. Each lane is
+// previous live edge if that is earlier. The engine loop's lane is cached the same way (its
+// spans come from one thread, in order); the GUI loop's lane is walked in full. Each lane is
 // also walked in full once every kRefreshFrames frames, staggered by lane, which mends anything
 // a cached row could miss (spans evicted from the store) without making one frame in
 // kRefreshFrames slow.
@@ -56,7 +57,8 @@ struct LaneRowCache {
     std::uint64_t colours = 0; // a digest of the state colours the rows were drawn with
     std::uint64_t frame = 0;
     std::unordered_map<int, LaneRow> rows; // by lane: only the lanes of the last frame
-    // Diagnostics for the tests and the firehose benchmark.
+    LaneRow engine;                        // the engine loop's lane
+    // Diagnostics for the tests and the firehose benchmark (the engine loop's lane included).
     int lastFullLanes = 0;
     int lastShiftedLanes = 0;
 
@@ -64,6 +66,7 @@ struct LaneRowCache {
     {
         valid = false;
         rows.clear();
+        engine = {};
     }
 };
 

@@ -142,25 +142,23 @@ void TimelinePainter::fillColumns(QPainter& p, const QRect& row, int x0, int x1,
 
 void TimelinePainter::paintEngineLane(QPainter& p) const
 {
-    const auto& spans = m_model.engineLoop();
     const QRect row = m_layout.rowRect(TimelineLayout::kEngineRow).adjusted(0, 2, 0, -2);
-    const lod::UntilNextAccess<SpanList<LoopSpan>, decltype(&loopKey)> access{spans, m_model.lastTime(), &loopKey};
-    const QColor colors[3] = {palette::colorFor(LoopPhase::Blocked), palette::colorFor(LoopPhase::Dispatching),
-                              palette::colorFor(LoopPhase::Stopped)};
-    std::vector<std::pair<QRect, std::uint32_t>> labels; // wide dispatching spans, bounded by width
-    {
-        lod::RunMerger merger([&](int x0, int x1, int key) { fillColumns(p, row, x0, x1, colors[key]); });
-        lod::walkColumns(m_scale, TimelineModel::spanAt(spans, m_scale.startNs), access,
-                         [&](int x0, int x1, int key, std::ptrdiff_t index) {
-                             merger.add(x0, x1, key);
-                             if (index >= 0 && key == int(LoopPhase::Dispatching) && x1 - x0 >= kMinReadyLabelPx)
-                                 labels.emplace_back(QRect(m_layout.timeLeft() + x0, row.top(), x1 - x0, row.height()),
-                                                     std::uint32_t(spans[std::size_t(index)].ready)); // a copy: the span is packed
-                         });
-    }
+    bool reuse = false;
+    LaneRow& composed = engineRowFor(reuse);
+    composeEngineRow(composed, reuse ? m_shift : -1);
+    std::memcpy(m_line.scanLine(0), composed.pixels.data(), composed.pixels.size() * sizeof(QRgb));
+    drawLine(p, row.top(), row.height());
+    // Wide dispatching spans show how many descriptors epoll_wait returned.
+    const auto& spans = m_model.engineLoop();
     p.setPen(Qt::white);
-    for (const auto& [rect, ready] : labels)
-        p.drawText(rect, Qt::AlignCenter, QString::number(ready));
+    for (const LaneCaption& c : composed.captions) {
+        const std::ptrdiff_t i = TimelineModel::spanAt(spans, c.spanStart);
+        if (i < 0 || spans[std::size_t(i)].start != c.spanStart)
+            continue; // evicted since it was walked
+        const std::uint32_t ready = spans[std::size_t(i)].ready; // a copy: the span is packed
+        p.drawText(QRect(m_layout.timeLeft() + c.x0, row.top(), c.x1 - c.x0, row.height()), Qt::AlignCenter,
+                   QString::number(ready));
+    }
 }
 
 void TimelinePainter::paintGuiLane(QPainter& p) const
@@ -222,19 +220,40 @@ void TimelinePainter::paintConnectionLane(QPainter& p, int lane, int slot) const
 LaneRow& TimelinePainter::rowFor(int lane, int slot, bool& reuse) const
 {
     const QRgb background = slot % 2 == 1 ? palette::kLaneStripe : palette::kBackground;
-    if (!m_cache) {
-        m_scratchRow.background = background;
-        reuse = false;
-        return m_scratchRow;
-    }
+    if (!m_cache)
+        return scratchRow(background, reuse);
     LaneRow& row = m_cache->rows[lane];
     const bool refreshDue = (std::uint64_t(lane) + m_cache->frame) % LaneRowCache::kRefreshFrames == 0;
-    reuse = m_shift >= 0 && !refreshDue && row.background == background
-            && int(row.pixels.size()) == m_line.width();
-    row.background = background;
+    reuse = reusable(row, background, refreshDue);
     m_drawnLanes.push_back(lane);
-    (reuse ? m_cache->lastShiftedLanes : m_cache->lastFullLanes) += 1;
     return row;
+}
+
+// The engine loop's cached row, like a connection lane's (its spans arrive in order too); its
+// full walk is due half a refresh period away from lane 0's.
+LaneRow& TimelinePainter::engineRowFor(bool& reuse) const
+{
+    if (!m_cache)
+        return scratchRow(palette::kBackground, reuse);
+    const bool refreshDue = m_cache->frame % LaneRowCache::kRefreshFrames == LaneRowCache::kRefreshFrames / 2;
+    reuse = reusable(m_cache->engine, palette::kBackground, refreshDue);
+    return m_cache->engine;
+}
+
+LaneRow& TimelinePainter::scratchRow(QRgb background, bool& reuse) const
+{
+    m_scratchRow.background = background;
+    reuse = false;
+    return m_scratchRow;
+}
+
+bool TimelinePainter::reusable(LaneRow& row, QRgb background, bool refreshDue) const
+{
+    const bool reuse = m_shift >= 0 && !refreshDue && row.background == background
+                       && int(row.pixels.size()) == m_line.width();
+    row.background = background;
+    (reuse ? m_cache->lastShiftedLanes : m_cache->lastFullLanes) += 1;
+    return reuse;
 }
 
 // The previous live edge's column was still filling when it was cached; walk it (and one
@@ -250,9 +269,11 @@ TimeScale TimelinePainter::columnsFrom(int from) const
     return walked;
 }
 
-// The state row of `lane`: with shift >= 0 the previous frame's pixels move left by `shift`
-// columns and only the columns from the previous live edge on are walked; otherwise every column.
-void TimelinePainter::composeStateRow(int lane, LaneRow& row, int shift) const
+// With shift >= 0 the previous frame's pixels (and captions narrower than `minCaptionPx` no
+// more) move left by `shift` columns, and the columns from the previous live edge or the open
+// span's start on are cleared to be walked again; otherwise all of them are. Returns the first
+// column to walk.
+int TimelinePainter::prepareRow(LaneRow& row, int shift, int minCaptionPx) const
 {
     const int columns = m_line.width();
     int from = 0;
@@ -263,7 +284,7 @@ void TimelinePainter::composeStateRow(int lane, LaneRow& row, int shift) const
         std::erase_if(row.captions, [&](LaneCaption& c) {
             c.x0 = std::max(0, c.x0 - shift);
             c.x1 -= shift;
-            return c.x1 > from || c.x1 - c.x0 < kMinStateLabelPx;
+            return c.x1 > from || c.x1 - c.x0 < minCaptionPx;
         });
         std::erase_if(row.rejected, [&](std::pair<int, int>& r) {
             r.first = std::max(0, r.first - shift);
@@ -279,7 +300,23 @@ void TimelinePainter::composeStateRow(int lane, LaneRow& row, int shift) const
     for (const int x : m_gridColumns) // the grid shows where no span covers it
         if (x >= from && x < columns)
             row.pixels[std::size_t(x)] = palette::kGrid;
+    return from;
+}
 
+// A span walked from `from` on gets a caption from its start column (or the left edge) when
+// it is at least `minPx` wide there, even when only its end was walked in this frame.
+void TimelinePainter::addCaption(LaneRow& row, std::int64_t spanStart, int from, int x1, int minPx) const
+{
+    const int startColumn = std::max(0, lod::columnOf(m_scale, spanStart, m_line.width()));
+    if (x1 + from - startColumn >= minPx)
+        row.captions.push_back({spanStart, startColumn, x1 + from});
+}
+
+// The state row of `lane`, walked from prepareRow's first column.
+void TimelinePainter::composeStateRow(int lane, LaneRow& row, int shift) const
+{
+    const int columns = m_line.width();
+    const int from = prepareRow(row, shift, kMinStateLabelPx);
     const TimeScale walked = columnsFrom(from);
     const auto& spans = m_model.laneSpans(lane);
     row.openSpanStart = spans.empty() ? m_model.lastTime() : std::int64_t(spans[spans.size() - 1].start);
@@ -296,14 +333,32 @@ void TimelinePainter::composeStateRow(int lane, LaneRow& row, int shift) const
     lod::walkColumns(walked, TimelineModel::spanAt(spans, walked.startNs), access,
                      [&](int x0, int x1, int key, std::ptrdiff_t index) {
                          merger.add(x0, x1, key);
-                         if (index < 0 || !roomForCaptions)
-                             return;
-                         // A caption starts where its span does (or at the left edge), even
-                         // when only the span's end was walked in this frame.
-                         const std::int64_t start = spans[std::size_t(index)].start;
-                         const int startColumn = std::max(0, lod::columnOf(m_scale, start, columns));
-                         if (x1 + from - startColumn >= kMinStateLabelPx)
-                             row.captions.push_back({start, startColumn, x1 + from});
+                         if (index >= 0 && roomForCaptions)
+                             addCaption(row, spans[std::size_t(index)].start, from, x1, kMinStateLabelPx);
+                     });
+}
+
+// The engine loop's row: blocked, dispatching (captioned with the ready count when wide), stopped.
+void TimelinePainter::composeEngineRow(LaneRow& row, int shift) const
+{
+    const int columns = m_line.width();
+    const int from = prepareRow(row, shift, kMinReadyLabelPx);
+    const TimeScale walked = columnsFrom(from);
+    const auto& spans = m_model.engineLoop();
+    row.openSpanStart = spans.empty() ? m_model.lastTime() : std::int64_t(spans[spans.size() - 1].start);
+    const lod::UntilNextAccess<SpanList<LoopSpan>, decltype(&loopKey)> access{spans, m_model.lastTime(), &loopKey};
+    const QRgb colours[3] = {palette::colorFor(LoopPhase::Blocked).rgb(), palette::colorFor(LoopPhase::Dispatching).rgb(),
+                             palette::colorFor(LoopPhase::Stopped).rgb()};
+    QRgb* line = row.pixels.data();
+    lod::RunMerger merger([&](int x0, int x1, int key) {
+        std::fill(line + std::clamp(x0 + from, from, columns), line + std::clamp(x1 + from, from, columns),
+                  colours[key]);
+    });
+    lod::walkColumns(walked, TimelineModel::spanAt(spans, walked.startNs), access,
+                     [&](int x0, int x1, int key, std::ptrdiff_t index) {
+                         merger.add(x0, x1, key);
+                         if (index >= 0 && key == int(LoopPhase::Dispatching))
+                             addCaption(row, spans[std::size_t(index)].start, from, x1, kMinReadyLabelPx);
                      });
 }
 

@@ -57,7 +57,13 @@ private:
     void paintGuiLane(QPainter& p) const;
     void paintConnectionLane(QPainter& p, int lane, int slot) const;
     LaneRow& rowFor(int lane, int slot, bool& reuse) const;
+    LaneRow& engineRowFor(bool& reuse) const;
+    LaneRow& scratchRow(QRgb background, bool& reuse) const;
+    bool reusable(LaneRow& row, QRgb background, bool refreshDue) const;
+    int prepareRow(LaneRow& row, int shift, int minCaptionPx) const;
+    void addCaption(LaneRow& row, std::int64_t spanStart, int from, int x1, int minPx) const;
     void composeStateRow(int lane, LaneRow& row, int shift) const;
+    void composeEngineRow(LaneRow& row, int shift) const;
     void paintCaptions(QPainter& p, int lane, const QRect& row, const LaneRow& composed) const;
     int liveShift() const;
     void keepRows() const;
