@@ -34,6 +34,7 @@ private slots:
     void evictionRemovesRowsFromTheFront();
     void evictionWithAFilter();
     void listsAtMostTheNewestRowLimit();
+    void aBatchLargerThanTheLimitReplacesTheRows();
     void clearedEmptiesAndRestarts();
     void panelSelectionSync();
     void storeIndexListAcrossTheWrap();
@@ -296,6 +297,37 @@ void TestEventTableModel::listsAtMostTheNewestRowLimit()
     QCOMPARE(cell(model, last, EventTableModel::KindColumn), QStringLiteral("ConnectionClosed"));
     model.cleared();
     QVERIFY(!model.droppedOldRows());
+}
+
+// One ingest bringing more rows than the limit (a firehose between two table updates) resets
+// the model to the newest kMaxRows instead of inserting them all and removing as many.
+void TestEventTableModel::aBatchLargerThanTheLimitReplacesTheRows()
+{
+    TraceStore store(4u << 20);
+    EventTableModel model(store);
+    feed(store, model, request(1, 100)); // a few rows that the batch will push out
+    QCOMPARE(model.rowCount(), 9);
+    std::vector<EventRecord> batch;
+    for (std::uint32_t conn = 2; batch.size() < std::size_t(EventTableModel::kMaxRows) + 50'000; ++conn)
+        for (const EventRecord& r : request(conn, std::int64_t(conn) * 100))
+            batch.push_back(r);
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+    feed(store, model, batch);
+    QCOMPARE(reset.count(), 1);
+    QCOMPARE(inserted.count(), 0);
+    QCOMPARE(removed.count(), 0);
+    QCOMPARE(model.rowCount(), EventTableModel::kMaxRows);
+    QVERIFY(model.droppedOldRows());
+    QCOMPARE(model.storeIndexAt(model.rowCount() - 1), store.endIndex() - 1); // the newest is the last row
+    QCOMPARE(model.rowOf(store.beginIndex()), -1);
+    checkRoundTrips(model, store);
+    // Smaller batches go back to inserting at the end.
+    feed(store, model, request(999'999, 999'999'000));
+    QCOMPARE(inserted.count(), 1);
+    QCOMPARE(model.rowCount(), EventTableModel::kMaxRows);
+    QCOMPARE(model.storeIndexAt(model.rowCount() - 1), store.endIndex() - 1);
 }
 
 void TestEventTableModel::evictionWithAFilter()

@@ -3,8 +3,9 @@
 // Contract: GUI thread only; an EventSink fed by the TraceConsumer, reading its records from the
 // TraceStore it was built with, on demand. RequestText side records are not rows: their text is
 // folded into the detail of the RequestHeadersRead they follow ("GET /index.html, request 1").
-// Rows are in store order. Each ingest() inserts all its new rows with one beginInsertRows;
-// evicted() removes rows from the front; cleared() resets.
+// Rows are in store order. Each ingest() inserts all its new rows with one beginInsertRows (or,
+// when they alone are kMaxRows or more, resets the model to the newest kMaxRows); evicted()
+// removes rows from the front; cleared() resets.
 //
 // Memory: unfiltered, the model keeps only the store indices of RequestText records (to map rows
 // to store indices by binary search); with a filter active it also keeps the store index of each
@@ -79,6 +80,8 @@ private:
     Scan scanNew(std::uint64_t to, bool allowDefer);
     bool matches(std::uint64_t index, const EventRecord& r) const;
     void removeFront(std::uint64_t newBegin);
+    void dropFront(std::uint64_t newBegin);
+    void replaceRows(std::uint64_t end);
     void keepWithinRowLimit();
     std::uint64_t rowsBefore(std::uint64_t storeIndex) const;
     void rebuildMatches();

@@ -39,9 +39,8 @@ EventTablePanel::EventTablePanel(const TraceStore& store, QWidget* parent)
     m_filterDelay.setSingleShot(true);
     m_filterDelay.setInterval(250);
     connect(&m_filterDelay, &QTimer::timeout, this, &EventTablePanel::applyFilter);
-    connect(&m_model, &QAbstractItemModel::rowsInserted, this, &EventTablePanel::onRowsInserted);
-    connect(&m_model, &QAbstractItemModel::modelReset, this,
-            [this] { m_rowLimitNote->setVisible(m_model.droppedOldRows()); });
+    connect(&m_model, &QAbstractItemModel::rowsInserted, this, &EventTablePanel::onRowsChanged);
+    connect(&m_model, &QAbstractItemModel::modelReset, this, &EventTablePanel::onRowsChanged);
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &EventTablePanel::onCurrentRowChanged);
 
@@ -153,10 +152,11 @@ void EventTablePanel::setFollowNewest(bool follow)
     m_follow->setChecked(follow);
 }
 
-void EventTablePanel::onRowsInserted()
+// New rows, or all rows anew (a filter, or a firehose replacing them all): the note says
+// whether old rows were dropped, and a view following the newest shows them.
+void EventTablePanel::onRowsChanged()
 {
-    if (m_rowLimitNote->isHidden() && m_model.droppedOldRows())
-        m_rowLimitNote->setVisible(true);
+    m_rowLimitNote->setVisible(m_model.droppedOldRows());
     if (followNewest())
         m_view->scrollToBottom();
 }

@@ -44,7 +44,7 @@ private:
     QWidget* buildFilterBar();
     void buildKindMenu();
     void applyFilter();
-    void onRowsInserted();
+    void onRowsChanged();
     void onCurrentRowChanged(const QModelIndex& current);
 
     EventTableModel m_model;
