@@ -84,8 +84,18 @@ void TestTraceConsumer::aThrottledSinkCatchesUpInOneRange()
     QCOMPARE(throttled.ranges.size(), std::size_t(1)); // the first step, then it waits
     QCOMPARE(throttled.ranges.front().second, everyStep.ranges.front().second);
 
-    consumer.drainNow(); // exports and tests: everything, now
+    recordSome(recorder, 10);
+    consumer.tick(); // drained into the store, held back from the throttled sink...
+    QCOMPARE(throttled.ranges.size(), std::size_t(1));
+    consumer.catchUp(); // ...until a user picks a record it may lack
     QCOMPARE(throttled.ranges.size(), std::size_t(2));
+    QCOMPARE(throttled.covered(), store.endIndex());
+    consumer.catchUp(); // nothing held back now
+    QCOMPARE(throttled.ranges.size(), std::size_t(2));
+
+    tick(consumer, recorder, 1);
+    consumer.drainNow(); // exports and tests: everything, now
+    QCOMPARE(throttled.ranges.size(), std::size_t(3));
     QCOMPARE(throttled.covered(), store.endIndex());
     consumer.drainNow(); // only the last drain's own GUI-lane record is new
     consumer.drainNow();

@@ -49,6 +49,14 @@ void TraceConsumer::tick()
     drain(false);
 }
 
+void TraceConsumer::catchUp()
+{
+    const std::int64_t nowNs = monotonicNs();
+    for (Sink& s : m_sinks)
+        if (s.pending)
+            handOver(s, nowNs);
+}
+
 void TraceConsumer::drain(bool everySink)
 {
     const std::int64_t began = monotonicNs();

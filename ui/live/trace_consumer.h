@@ -51,6 +51,9 @@ public slots:
     void drainNow();
     // The timer's step: drains, and hands new records to the sinks that are due.
     void tick();
+    // Hands what the store holds to the sinks still waiting for their interval (when a user
+    // picks a record they may not have yet).
+    void catchUp();
 
 signals:
     void appended(quint64 from, quint64 to);

@@ -328,7 +328,10 @@ void MainWindow::wirePipeline()
         m_trafficDock->raise();
     });
 
-    connect(m_timeline, &TimelineView::eventSelected, m_tablePanel, &EventTablePanel::selectEvent);
+    connect(m_timeline, &TimelineView::eventSelected, this, [this](quint64 storeIndex) {
+        m_consumer->catchUp(); // the table takes new rows ten times a second: it may lack this one
+        m_tablePanel->selectEvent(storeIndex);
+    });
     connect(m_tablePanel, &EventTablePanel::eventSelected, m_timeline, &TimelineView::selectEvent);
     connect(m_timeline, &TimelineView::rangeSelected, this, [this](qint64 t0, qint64 t1) {
         m_selectionStart = t0;
