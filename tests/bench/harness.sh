@@ -376,14 +376,19 @@ server_command() {
     esac
 }
 
-# Starts one server pinned to SERVER_CPU, capped if $2 is "capped"; sets SERVER_PID and
-# SERVER_PORT.
+# A command the next servers run under (tests/bench/phases: valgrind), inside the CPU cap and
+# outside taskset; empty for a plain run.
+SERVER_WRAPPER=()
+
+# Starts one server pinned to SERVER_CPU, capped if $2 is "capped", under SERVER_WRAPPER; sets
+# SERVER_PID and SERVER_PORT.
 start_server() {
     local kind="$1" cap="${2:-none}"
     SERVER_PORT="$(free_port)"
     local out="$TMP_DIR/$kind-$SERVER_PORT.log" command=() prefix=()
     mapfile -t command < <(server_command "$kind")
     [[ "$cap" == none ]] || prefix=("${CAP_PREFIX[@]}")
+    prefix+=("${SERVER_WRAPPER[@]}")
     "${prefix[@]}" taskset -c "$SERVER_CPU" "${command[@]}" >"$out" 2>&1 &
     SERVER_PID=$!
     STARTED_PIDS+=("$SERVER_PID")
@@ -396,7 +401,7 @@ start_server() {
         check_get "$SERVER_PORT" "/${file%%:*}" "${file#*:}" || die "$kind serves /${file%%:*} wrongly"
     done
     SERVER_LOG="$out"
-    log "$kind: pid $SERVER_PID on 127.0.0.1:$SERVER_PORT (core $SERVER_CPU, cap $cap)"
+    log "$kind: pid $SERVER_PID on 127.0.0.1:$SERVER_PORT (core $SERVER_CPU, cap $cap${SERVER_WRAPPER[0]:+, under ${SERVER_WRAPPER[0]}})"
 }
 
 stop_server() {

@@ -277,6 +277,16 @@ void TestEventTableModel::listsAtMostTheNewestRowLimit()
     TraceStore store(4u << 20);
     EventTableModel model(store);
     QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+    // The panel's note reads droppedOldRows() when rows arrive: it must already be true for
+    // the insert that takes the table over its limit.
+    int overLimitInserts = 0;
+    bool saidInTime = true;
+    connect(&model, &QAbstractItemModel::rowsInserted, &model, [&] {
+        if (model.rowCount() > EventTableModel::kMaxRows) {
+            ++overLimitInserts;
+            saidInTime = saidInTime && model.droppedOldRows();
+        }
+    });
     std::uint32_t conn = 1;
     std::uint64_t rows = 0;
     while (rows < std::uint64_t(EventTableModel::kMaxRows) + 5'000) {
@@ -290,6 +300,8 @@ void TestEventTableModel::listsAtMostTheNewestRowLimit()
     QCOMPARE(model.rowCount(), EventTableModel::kMaxRows);
     QVERIFY(model.droppedOldRows());
     QVERIFY(removed.count() > 0);
+    QVERIFY(overLimitInserts > 0);
+    QVERIFY(saidInTime);
     QCOMPARE(model.rowOf(store.beginIndex()), -1); // the oldest record has no row any more
     const int last = model.rowCount() - 1;
     QCOMPARE(model.storeIndexAt(last), store.endIndex() - 1); // the newest is the last row

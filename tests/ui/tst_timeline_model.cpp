@@ -294,37 +294,55 @@ void TestTimelineModel::storeKeepsEveryFieldButReserved()
 }
 
 // SpanList against std::deque: bursts of pushes and pops that cross chunk boundaries, empty the
-// list now and then, and retire many chunks (the front chunks are released lazily).
+// list now and then (also exactly on a chunk boundary), and retire many chunks (the front chunks
+// are released lazily). LoopSpan is packed: its fields are copied before comparing.
 void TestTimelineModel::spanListIsADequeAcrossManyChunks()
 {
     SpanList<LoopSpan> list;
     std::deque<std::int64_t> expected;
-    std::mt19937 random(7);
-    std::int64_t next = 0;
     std::uint64_t pushes = 0;
-    for (int round = 0; round < 400; ++round) {
-        const int toPush = int(random() % 3000);
-        for (int i = 0; i < toPush; ++i) {
+    std::int64_t next = 0;
+    const auto startOf = [](const LoopSpan& span) { return std::int64_t(span.start); };
+    const auto push = [&](int count) {
+        for (int i = 0; i < count; ++i) {
             list.push_back({next, 0, LoopPhase::Blocked});
             expected.push_back(next++);
             ++pushes;
         }
-        const int toPop = round % 50 == 49 ? int(expected.size()) : int(random() % 3000);
-        for (int i = 0; i < toPop && !expected.empty(); ++i) {
-            QCOMPARE(list.front().start, expected.front());
+    };
+    const auto pop = [&](int count) {
+        for (int i = 0; i < count && !expected.empty(); ++i) {
+            QCOMPARE(startOf(list.front()), expected.front());
             list.pop_front();
             expected.pop_front();
         }
+    };
+    const auto check = [&] {
         QCOMPARE(list.size(), expected.size());
         QCOMPARE(list.pushed(), pushes);
         for (std::size_t i = 0; i < expected.size(); i += 97)
-            QCOMPARE(list[i].start, expected[i]);
+            QCOMPARE(startOf(list[i]), expected[i]);
         if (!expected.empty())
-            QCOMPARE(list.back().start, expected.back());
+            QCOMPARE(startOf(list.back()), expected.back());
+    };
+    constexpr int kChunk = 64; // LoopSpan is 13 bytes: 64 to a chunk of about 1 KiB
+    push(3 * kChunk); // empties exactly at the end of a chunk, then fills again
+    pop(3 * kChunk);
+    check();
+    push(2 * kChunk + 1); // down to one element, the first of a chunk
+    pop(2 * kChunk);
+    check();
+    push(kChunk - 1); // ...and that chunk full again
+    check();
+    std::mt19937 random(7);
+    for (int round = 0; round < 400; ++round) {
+        push(int(random() % 3000));
+        pop(round % 50 == 49 ? int(expected.size()) : int(random() % 3000));
+        check();
     }
     std::size_t walked = 0;
     for (const LoopSpan& span : list)
-        QCOMPARE(span.start, expected[walked++]);
+        QCOMPARE(startOf(span), expected[walked++]);
     QCOMPARE(walked, expected.size());
 }
 

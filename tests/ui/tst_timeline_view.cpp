@@ -4,6 +4,7 @@
 #include "model/timeline_model.h"
 #include "model/trace_store.h"
 #include "timeline/palette.h"
+#include "timeline/timeline_layout.h"
 #include "timeline/timeline_legend.h"
 #include "timeline/timeline_view.h"
 
@@ -443,9 +444,29 @@ void TestTimelineView::liveFramesShiftCachedLanesExactly()
             out.push_back(rec(at + 2'000'000, EventKind::LoopPollEnd, 0, S::None, S::None, 7));
         return out;
     };
+    // The wide dispatch's ready count: the widest run of the dispatching colour along the top
+    // of the engine lane's bar holds pixels of another colour (the label's text) further down.
+    const auto readyLabelShown = [](const QImage& image) {
+        const QRgb blue = palette::colorFor(LoopPhase::Dispatching).rgb();
+        const int top = TimelineLayout::kAxisHeight + 3;
+        int bestX = 0, bestWidth = 0;
+        for (int x = TimelineLayout::kHeaderWidth, run = 0; x < image.width(); ++x) {
+            run = image.pixel(x, top) == blue ? run + 1 : 0;
+            if (run > bestWidth) {
+                bestWidth = run;
+                bestX = x - run + 1;
+            }
+        }
+        for (int y = top + 1; y < top + TimelineLayout::kLoopLaneHeight - 6; ++y)
+            for (int x = bestX; x < bestX + bestWidth; ++x)
+                if (image.pixel(x, y) != blue)
+                    return bestWidth >= 24;
+        return false;
+    };
     std::uint32_t conn = 1;
     std::int64_t t = kOrigin + 1'000'000;
     int shiftedFrames = 0;
+    int engineShiftedFrames = 0;
     for (int frame = 0; frame < 40; ++frame) {
         // Each frame: six fast requests (sub-pixel spans) within 4 ms, in time order; then the
         // clock moves on by an uneven amount.
@@ -468,6 +489,9 @@ void TestTimelineView::liveFramesShiftCachedLanesExactly()
         };
         const QImage shifted = painted(incremental);
         shiftedFrames += incremental.laneCache().lastShiftedLanes > 0 ? 1 : 0;
+        engineShiftedFrames += incremental.laneCache().lastEngineShifted ? 1 : 0;
+        if (frame >= 14)
+            QVERIFY2(readyLabelShown(shifted), qPrintable(QString("frame %1: no ready count on the wide dispatch").arg(frame)));
 
         TimelineView fresh(data.model, data.store); // no previous frame: walks every column
         live(fresh, incremental.scale().startNs, kNsPerPixel);
@@ -488,6 +512,7 @@ void TestTimelineView::liveFramesShiftCachedLanesExactly()
         }
     }
     QVERIFY2(shiftedFrames >= 30, qPrintable(QString("only %1 of 40 frames shifted their lanes").arg(shiftedFrames)));
+    QVERIFY2(engineShiftedFrames >= 30, qPrintable(QString("only %1 of 40 frames shifted the engine lane").arg(engineShiftedFrames)));
 }
 
 QTEST_MAIN(TestTimelineView)

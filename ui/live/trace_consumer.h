@@ -16,6 +16,7 @@
 #include <QTimer>
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace loopscope {
@@ -63,7 +64,7 @@ private:
     struct Sink {
         EventSink* sink;
         std::int64_t minIntervalNs;
-        std::int64_t lastIngestNs = 0;
+        std::int64_t lastIngestNs = std::numeric_limits<std::int64_t>::min() / 2; // never: due at once
         std::uint64_t pendingFrom = 0; // records [pendingFrom, store end) not handed over yet
         bool pending = false;
     };

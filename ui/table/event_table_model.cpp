@@ -54,6 +54,8 @@ void EventTableModel::ingest(const TraceStore& store, std::uint64_t from, std::u
     m_texts.append(m_newTexts);
     m_matches.append(m_newMatches);
     m_end = scan.stop;
+    if (rowCount() > kMaxRows)
+        m_droppedOldRows = true; // said before the rows arrive, so the panel's note shows at once
     if (added > 0)
         endInsertRows();
     keepWithinRowLimit();

@@ -61,6 +61,7 @@ struct LaneRowCache {
     // Diagnostics for the tests and the firehose benchmark (the engine loop's lane included).
     int lastFullLanes = 0;
     int lastShiftedLanes = 0;
+    bool lastEngineShifted = false;
 
     void clear()
     {

@@ -237,6 +237,7 @@ LaneRow& TimelinePainter::engineRowFor(bool& reuse) const
         return scratchRow(palette::kBackground, reuse);
     const bool refreshDue = m_cache->frame % LaneRowCache::kRefreshFrames == LaneRowCache::kRefreshFrames / 2;
     reuse = reusable(m_cache->engine, palette::kBackground, refreshDue);
+    m_cache->lastEngineShifted = reuse;
     return m_cache->engine;
 }
 
@@ -390,6 +391,7 @@ int TimelinePainter::liveShift() const
         return -1;
     LaneRowCache& cache = *m_cache;
     cache.lastFullLanes = cache.lastShiftedLanes = 0;
+    cache.lastEngineShifted = false;
     m_drawnLanes.clear();
     const int columns = m_layout.timeWidth();
     const std::uint64_t colours = colourDigest();
