@@ -657,8 +657,9 @@ bool EventLoop::serveFromCache(Connection& c, const HttpRequest& req, std::int64
 }
 
 // Keeps a file that a worker just opened, for the next requests of the same path: a small one's
-// bytes, or a big one's descriptor (a duplicate: the response being started reads through its own).
-void EventLoop::rememberFile(const DiskJob& job)
+// bytes, or a big one's descriptor: the job's own when it was read whole (the response needs it
+// no more), else a duplicate (the response goes on reading through its own).
+void EventLoop::rememberFile(DiskJob& job)
 {
     const ResponsePlan& plan = job.plan;
     if (!m_cache || job.error != 0 || plan.status != 200 || job.method != HttpMethod::Get)
@@ -672,7 +673,10 @@ void EventLoop::rememberFile(const DiskJob& job)
     } else {
         if (!job.file.valid())
             return;
-        file->file.reset(::fcntl(job.file.get(), F_DUPFD_CLOEXEC, 0));
+        if (job.bytesRead >= plan.bodyLength)
+            file->file = std::move(job.file);
+        else
+            file->file.reset(::fcntl(job.file.get(), F_DUPFD_CLOEXEC, 0));
         if (!file->file.valid())
             return; // out of descriptors: serve without caching
     }
@@ -706,9 +710,9 @@ void EventLoop::onDiskDone(std::unique_ptr<DiskJob> job)
     record(*c, EventKind::DiskReadDone, first ? ConnectionState::WritingHeaders : c->state,
            job->bytesRead, std::uint32_t(job->error), job->endNs, job->worker);
     if (first) {
-        rememberFile(*job);
+        rememberFile(*job); // may take the descriptor of a file read whole
         if (job->bytesRead >= job->plan.bodyLength)
-            job->file.reset(); // read whole: the response needs no descriptor (the cache has its own)
+            job->file.reset(); // read whole: the response needs no descriptor
         return startFileResponse(*c, *job, nowNs);
     }
     if (job->error != 0)

@@ -108,7 +108,7 @@ private:
     bool readInput(Connection& c, std::int64_t nowNs);
     void parseInput(Connection& c, const char* data, std::size_t len, std::int64_t nowNs);
     bool serveFromCache(Connection& c, const HttpRequest& req, std::int64_t nowNs);
-    void rememberFile(const DiskJob& job);
+    void rememberFile(DiskJob& job);
     void startFileResponse(Connection& c, DiskJob& job, std::int64_t nowNs);
     void startErrorResponse(Connection& c, int status, const ResponsePlan* plan, bool isHead,
                             std::int64_t nowNs);
