@@ -53,6 +53,7 @@ struct DiskJob {
     std::string path;
     std::string range;
     std::string ifModifiedSince;
+    bool loadsCache = false; // other requests for `path` wait for it (EventLoop::m_loads)
 
     // ReadChunk input (and OpenFile output for files whose body is read in chunks).
     FileDescriptor file;

@@ -42,6 +42,8 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <sys/types.h>
@@ -109,6 +111,9 @@ private:
     void parseInput(Connection& c, const char* data, std::size_t len, std::int64_t nowNs);
     bool serveFromCache(Connection& c, const HttpRequest& req, std::int64_t nowNs);
     void rememberFile(DiskJob& job);
+    bool waitForLoad(Connection& c, const HttpRequest& req);
+    void submitFileJob(Connection& c, const HttpRequest& req, bool mayLoadCache);
+    void releaseWaiters(const std::string& path, std::int64_t nowNs);
     void startFileResponse(Connection& c, DiskJob& job, std::int64_t nowNs);
     void startErrorResponse(Connection& c, int status, const ResponsePlan* plan, bool isHead,
                             std::int64_t nowNs);
@@ -146,6 +151,9 @@ private:
     DiskPool m_disk;
     std::unique_ptr<FileCache> m_cache; // null when the open-file cache is off
     std::int64_t m_cacheSweepNs = INT64_MAX; // when the file cache next has a stale entry to drop
+    // Paths a disk worker is reading into the cache, with the connections (slot, id) whose
+    // requests for the same path wait for that read instead of starting their own.
+    std::unordered_map<std::string, std::vector<std::pair<std::uint32_t, std::uint32_t>>> m_loads;
 
     std::atomic<bool> m_stopRequested{false};
     bool m_paused = false;        // in step mode, between steps

@@ -122,6 +122,7 @@ private slots:
     void rejectedRequest();
     void notFound();
     void fileCacheHit();
+    void waitersShareOneReadOfAFile();
     void bigCachedFilesAreSentFromThePageCache_data();
     void bigCachedFilesAreSentFromThePageCache();
     void loopRecordsAndInvariants();
@@ -460,6 +461,52 @@ void ServerEventsTest::fileCacheHit()
     QCOMPARE(hit->from, ConnectionState::FetchingFile);
     QCOMPARE(hit->to, ConnectionState::WritingHeaders);
     QCOMPARE(hit->arg, std::uint64_t(m_files["a.txt"].size()));
+}
+
+// Requests for one file that arrive while a disk worker is reading it into the cache wait for
+// that read and are served from the cache: one disk read for all of them. The loop is paused
+// while the clients connect and ask, so that it takes every request in one go on resuming.
+void ServerEventsTest::waitersShareOneReadOfAFile()
+{
+    if (m_model != ServerModel::EventLoop)
+        QSKIP("only the event loop has an open-file cache");
+    auto s = startSession(true);
+    QVERIFY(s);
+    QVERIFY(s->server.setStepMode(true).empty());
+    QVERIFY(s->log.waitFor([](const EventRecord& r) { return r.kind == EventKind::LoopPaused; }));
+    constexpr int kClients = 12;
+    std::vector<Fd> clients;
+    for (int i = 0; i < kClients; ++i) {
+        clients.emplace_back(connectLoopback(s->server.port()));
+        QVERIFY(clients.back().valid());
+        // A HEAD and a range among them: they wait too, and are answered from the cached file.
+        const std::string request = i == 5 ? httpRequest("HEAD", "/medium.bin", {"Connection: close"})
+                                  : i == 7 ? get("/medium.bin", {"Range: bytes=10-19", "Connection: close"})
+                                           : get("/medium.bin", {"Connection: close"});
+        QVERIFY(sendAll(clients.back().get(), request));
+    }
+    QVERIFY(s->server.setStepMode(false).empty());
+    const std::string& file = m_files["medium.bin"];
+    for (int i = 0; i < kClients; ++i) {
+        ResponseReader reader(clients[std::size_t(i)].get());
+        HttpResponse r;
+        QCOMPARE(i == 5 ? reader.readHead(r) : reader.read(r), ReadResult::Ok);
+        QCOMPARE(r.status, i == 7 ? 206 : 200);
+        if (i != 5)
+            QVERIFY2(r.body == (i == 7 ? file.substr(10, 10) : file), qPrintable(QString("client %1's body differs").arg(i)));
+    }
+    QVERIFY(s->log.waitFor([&](const EventRecord&) {
+        return std::count_if(s->log.records().begin(), s->log.records().end(),
+                             [](const EventRecord& r) { return r.kind == EventKind::ConnectionClosed; }) >= kClients;
+    }));
+    const auto count = [&](EventKind kind) {
+        return std::count_if(s->log.records().begin(), s->log.records().end(),
+                             [&](const EventRecord& r) { return r.kind == kind; });
+    };
+    QCOMPARE(count(EventKind::DiskReadStarted), 1);
+    QCOMPARE(count(EventKind::FileCacheHit), kClients - 1);
+    for (const Fd& client : clients)
+        verifyPerConnectionInvariants(recordsOf(*s, localPort(client.get())));
 }
 
 void ServerEventsTest::bigCachedFilesAreSentFromThePageCache_data()
