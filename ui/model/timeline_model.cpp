@@ -102,7 +102,7 @@ void TimelineModel::onConnectionRecord(const EventRecord& r, std::uint64_t index
         return;
     StateSpan span{r.t_ns, r.to, 0};
     if (r.kind == EventKind::FileCacheHit && !l.spans.empty() && l.spans.back().state == ConnectionState::FetchingFile)
-        l.spans.back().requestFlags |= kSpanCacheHit; // the FetchingFile span that took no time
+        l.spans.back().requestFlags |= kSpanCacheHit; // no time, or a wait for another one's read
     if (r.kind == EventKind::RequestRejected)
         span.requestFlags = kSpanRejected;
     if (r.to == ConnectionState::Closed) {
