@@ -165,6 +165,7 @@ private:
     std::deque<std::unique_ptr<DiskJob>> m_loopReads; // read on the loop thread, not yet handled
 
     bool m_acceptPaused = false;
+    bool m_acceptBacklog = false; // the last accept turn ended at its limit, not at EAGAIN
     std::int64_t m_acceptResumeNs = 0;
 
     std::vector<std::unique_ptr<Connection>> m_slots;
