@@ -88,6 +88,7 @@ private slots:
     void clickEmitsConnectionAndTransition();
     void selectEventScrollsTheLaneIntoView();
     void toolTipDescribesTheSpan();
+    void toolTipTellsAWaitedCacheHit();
     void shiftDragSelectsAndZKeyZooms();
     void laneHeightAndFit();
     void denseLanesUseLevelOfDetail();
@@ -268,6 +269,24 @@ void TestTimelineView::toolTipDescribesTheSpan()
     const QString loop = m_view->toolTipAt(QPoint(int(m_view->xForTime(kOrigin + 60'000'000)), m_view->rowRect(0).center().y()));
     QVERIFY2(loop.contains("dispatching (3 ready)"), qPrintable(loop));
     QVERIFY(m_view->toolTipAt(QPoint(10, y)).isEmpty()); // the lane names
+}
+
+// A request that waited for another connection's read of its file is served from the cache
+// after that wait: its fetching-file span has a length, and the tooltip says why.
+void TestTimelineView::toolTipTellsAWaitedCacheHit()
+{
+    Fixture data;
+    data.feed({rec(kOrigin, EventKind::ConnectionAccepted, 7, S::None, S::Accepted),
+               rec(kOrigin + 10'000'000, EventKind::BytesRead, 7, S::Accepted, S::ReadingHeaders, 70),
+               rec(kOrigin + 20'000'000, EventKind::RequestHeadersRead, 7, S::ReadingHeaders, S::FetchingFile, 1, 1),
+               rec(kOrigin + 60'000'000, EventKind::FileCacheHit, 7, S::FetchingFile, S::WritingHeaders, 1000),
+               rec(kOrigin + 70'000'000, EventKind::ConnectionClosed, 7, S::WritingHeaders, S::Closed)});
+    TimelineView view(data.model, data.store);
+    view.resize(900, 300);
+    view.setView(kOrigin, 100'000);
+    const QString waited = view.toolTipAt(QPoint(int(view.xForTime(kOrigin + 40'000'000)), view.rowRect(2).center().y()));
+    QVERIFY2(waited.contains("fetching file (file cache hit, after waiting for another connection's read of the file)"),
+             qPrintable(waited));
 }
 
 void TestTimelineView::shiftDragSelectsAndZKeyZooms()

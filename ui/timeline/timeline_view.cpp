@@ -610,8 +610,10 @@ QString TimelineView::connectionToolTip(int lane, std::int64_t t, double x) cons
     const std::int64_t end = last ? m_model.lastTime() : spans[std::size_t(i) + 1].start;
     const std::uint32_t conn = m_model.connectionAt(lane, s.start);
     QString text = QStringLiteral("lane %1: connection %2\nstate: %3").arg(lane).arg(conn).arg(palette::nameOf(s.state));
+    // A hit takes no time, unless the request waited for another connection's read of its file.
     if (s.requestFlags & kSpanCacheHit)
-        text += QStringLiteral(" (file cache hit)");
+        text += end > s.start ? QStringLiteral(" (file cache hit, after waiting for another connection's read of the file)")
+                              : QStringLiteral(" (file cache hit)");
     if (s.requestFlags & kSpanRejected)
         text += QStringLiteral(" (rejected request)");
     text += QStringLiteral("\nstart: %1\nduration: %2%3")
