@@ -31,7 +31,6 @@ struct Connection {
     bool keepAlive = true;       // for the response being written
     bool diskJobPending = false; // a DiskJob for this connection is in flight
     bool waitingForDisk = false; // the body needs the chunk that is being read
-    bool waitingForLoad = false; // its file is being read into the cache for another connection
     bool isHead = false;         // the request being answered is a HEAD
     bool noDelay = false;        // TCP_NODELAY is set
     bool rejected = false;       // a bad request was answered; the connection closes after it

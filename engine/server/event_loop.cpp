@@ -634,7 +634,6 @@ bool EventLoop::waitForLoad(Connection& c, const HttpRequest& req)
     if (load == m_loads.end())
         return false;
     load->second.emplace_back(c.slot, c.id);
-    c.waitingForLoad = true;
     return true;
 }
 
@@ -672,9 +671,8 @@ void EventLoop::releaseWaiters(const std::string& path, std::int64_t nowNs)
     m_loads.erase(load);
     for (const auto& [slot, id] : waiters) {
         Connection* w = connectionAt(slot, id);
-        if (!w || !w->waitingForLoad)
-            continue; // closed meanwhile
-        w->waitingForLoad = false;
+        if (!w)
+            continue; // closed meanwhile (a waiter does nothing else until it is released)
         const HttpRequest& req = w->parser->request();
         if (!serveFromCache(*w, req, nowNs))
             submitFileJob(*w, req, false); // not waiting again: a missing file is not cached
