@@ -26,7 +26,7 @@ TraceConsumer::TraceConsumer(Recorder& recorder, TraceStore& store, QObject* par
 
 void TraceConsumer::addSink(EventSink* sink, int minIntervalMs)
 {
-    m_sinks.push_back({sink, std::int64_t(minIntervalMs) * 1'000'000});
+    m_sinks.push_back({sink, std::int64_t(minIntervalMs) * 1'000'000, m_store.endIndex()});
 }
 
 void TraceConsumer::start(int intervalMs)
@@ -53,7 +53,7 @@ void TraceConsumer::catchUp()
 {
     const std::int64_t nowNs = monotonicNs();
     for (Sink& s : m_sinks)
-        if (s.pending)
+        if (s.handedTo < m_store.endIndex())
             handOver(s, nowNs);
 }
 
@@ -82,14 +82,9 @@ void TraceConsumer::drain(bool everySink)
         for (Sink& s : m_sinks)
             s.sink->evicted(m_store);
     const std::uint64_t to = m_store.endIndex();
-    for (Sink& s : m_sinks) {
-        if (to > from && !s.pending) {
-            s.pendingFrom = from;
-            s.pending = true;
-        }
-        if (s.pending && (everySink || began - s.lastIngestNs >= s.minIntervalNs))
+    for (Sink& s : m_sinks)
+        if (s.handedTo < to && (everySink || began - s.lastIngestNs >= s.minIntervalNs))
             handOver(s, began);
-    }
     if (to > from)
         emit appended(from, to);
     // The drain is the GUI's own work: it shows on the GUI loop lane.
@@ -99,8 +94,8 @@ void TraceConsumer::drain(bool everySink)
 
 void TraceConsumer::handOver(Sink& s, std::int64_t nowNs)
 {
-    s.sink->ingest(m_store, std::max(s.pendingFrom, m_store.beginIndex()), m_store.endIndex());
-    s.pending = false;
+    s.sink->ingest(m_store, std::max(s.handedTo, m_store.beginIndex()), m_store.endIndex());
+    s.handedTo = m_store.endIndex();
     s.lastIngestNs = nowNs;
 }
 
@@ -120,7 +115,7 @@ void TraceConsumer::clear()
     m_store.clear();
     m_local.clear();
     for (Sink& s : m_sinks) {
-        s.pending = false;
+        s.handedTo = m_store.endIndex(); // what was held back is gone with the store
         s.sink->cleared();
     }
     emit storeCleared();

@@ -64,9 +64,8 @@ private:
     struct Sink {
         EventSink* sink;
         std::int64_t minIntervalNs;
+        std::uint64_t handedTo;        // records [handedTo, store end) are not handed over yet
         std::int64_t lastIngestNs = std::numeric_limits<std::int64_t>::min() / 2; // never: due at once
-        std::uint64_t pendingFrom = 0; // records [pendingFrom, store end) not handed over yet
-        bool pending = false;
     };
     void drain(bool everySink);
     void handOver(Sink& sink, std::int64_t nowNs);
