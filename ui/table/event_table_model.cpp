@@ -51,11 +51,7 @@ void EventTableModel::ingest(const TraceStore& store, std::uint64_t from, std::u
     const int first = rowCount();
     if (added > 0)
         beginInsertRows({}, first, first + int(added) - 1);
-    m_texts.append(m_newTexts);
-    m_matches.append(m_newMatches);
-    m_end = scan.stop;
-    if (rowCount() > kMaxRows)
-        m_droppedOldRows = true; // said before the rows arrive, so the panel's note shows at once
+    takeScanned(scan.stop);
     if (added > 0)
         endInsertRows();
     keepWithinRowLimit();
@@ -67,23 +63,35 @@ void EventTableModel::ingest(const TraceStore& store, std::uint64_t from, std::u
 void EventTableModel::replaceRows(std::uint64_t end)
 {
     beginResetModel();
+    takeScanned(end);
+    dropFront(rowLimitBegin());
+    endResetModel();
+}
+
+// Takes scanNew's rows up to `end` (no signals). Over the row limit, droppedOldRows() says so
+// at once, before the rows are signalled, so the panel's note shows with them.
+void EventTableModel::takeScanned(std::uint64_t end)
+{
     m_texts.append(m_newTexts);
     m_matches.append(m_newMatches);
     m_end = end;
-    if (rowCount() > kMaxRows) {
+    if (rowCount() > kMaxRows)
         m_droppedOldRows = true;
-        dropFront(storeIndexAt(rowCount() - kMaxRows));
-    }
-    endResetModel();
+}
+
+// The store index of the oldest row within kMaxRows (m_begin when the table is within it).
+std::uint64_t EventTableModel::rowLimitBegin() const
+{
+    const int rows = rowCount();
+    return rows > kMaxRows ? storeIndexAt(rows - kMaxRows) : m_begin;
 }
 
 void EventTableModel::keepWithinRowLimit()
 {
-    const int rows = rowCount();
-    if (rows <= kMaxRows)
+    if (rowCount() <= kMaxRows)
         return;
     m_droppedOldRows = true;
-    removeFront(storeIndexAt(rows - kMaxRows));
+    removeFront(rowLimitBegin());
 }
 
 void EventTableModel::evicted(const TraceStore& store)

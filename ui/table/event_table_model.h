@@ -82,6 +82,8 @@ private:
     void removeFront(std::uint64_t newBegin);
     void dropFront(std::uint64_t newBegin);
     void replaceRows(std::uint64_t end);
+    void takeScanned(std::uint64_t end);
+    std::uint64_t rowLimitBegin() const;
     void keepWithinRowLimit();
     std::uint64_t rowsBefore(std::uint64_t storeIndex) const;
     void rebuildMatches();
