@@ -91,7 +91,9 @@ std::optional<ServerOptions> parseServerOptions(const std::vector<std::string>& 
         } else if (a == "--no-file-cache") {
             o.config.fileCache = false;
         } else if (a == "--defer-accept") {
-            o.config.deferAccept = true;
+            o.config.deferAccept = true; // the default; kept so that older command lines still work
+        } else if (a == "--no-defer-accept") {
+            o.config.deferAccept = false;
         } else if (a == "--no-record") {
             o.record = false;
         } else if (a == "--quiet" || a == "-q") {
@@ -150,10 +152,11 @@ Options:
                            bigger ones with sendfile from the kernel's page cache (the
                            trace shows such a request as a cache hit, not a disk read;
                            event loop only: the other models read every file)
-  --defer-accept           accept a connection only once its first bytes arrived (Linux
-                           TCP_DEFER_ACCEPT, as h2o does by default): one wake-up less per
-                           connection, but clients that connect and stay silent are not seen
-                           for about a second
+  --no-defer-accept        accept each connection as soon as its handshake completes; by
+                           default a connection is accepted once its first bytes arrived
+                           (Linux TCP_DEFER_ACCEPT, as h2o does), which saves a wake-up per
+                           connection but shows a client that connects and stays silent
+                           about a second late
   --break WHAT             break the event loop on purpose, to watch what that does to every
                            connection (event loop only; repeat it or give a comma list):
                            sync-disk: the loop reads files itself instead of the disk

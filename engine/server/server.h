@@ -62,10 +62,12 @@ struct ServerConfig {
     std::chrono::milliseconds fileCacheValidity{1'000};
     // TCP_DEFER_ACCEPT on the listening socket (h2o's default, nginx's `listen ... deferred`):
     // the kernel hands a connection to accept() only once its first bytes arrived (or after about
-    // a second), which saves a wake-up per connection. Off by default: with it, a client that
-    // connects and says nothing is not seen at all until then, which hides what a demo of idle or
-    // slow clients is about.
-    bool deferAccept = false;
+    // a second), which saves a wake-up per connection: accept, read, respond, instead of accept,
+    // a read that finds nothing, epoll_ctl, a second wake-up and the read. On by default, as in
+    // h2o; the price is that a client that connects and says nothing (`nc` before typing, a
+    // browser's preconnect) is seen about a second late. Slow clients that send their request a
+    // byte at a time are accepted with their first byte, so that demo is unchanged.
+    bool deferAccept = true;
 };
 
 // Switches that break the event loop on purpose (loopscope-server --break, the window's Loop panel).

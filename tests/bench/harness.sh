@@ -10,7 +10,7 @@
 # prepare_bench sets the rest (TMP_DIR, DOC_ROOT, RUNS_CSV, RAW_LOG, CLK_TCK, ...).
 # shellcheck disable=SC2034 # globals set here (MEASURED, RUNS_CSV, CLK_TCK) are read by the sourcing script
 
-KNOWN_SERVERS="nginx nginx-ofc lighttpd h2o loopscope loopscope-norec loopscope-defer"
+KNOWN_SERVERS="nginx nginx-ofc lighttpd h2o loopscope loopscope-norec loopscope-nodefer"
 
 # Messages carry the name of the script that sourced this file (run or scaling).
 log() { printf '%s\n' "${0##*/}: $*" >&2; }
@@ -362,13 +362,13 @@ server_command() {
         conf="$(write_h2o_conf "$SERVER_PORT")"
         printf '%s\n' h2o -m worker -c "$conf"
         ;;
-    loopscope | loopscope-norec | loopscope-defer)
+    loopscope | loopscope-norec | loopscope-nodefer)
         # --duration is only a safety net should this script be killed hard.
         printf '%s\n' "$LOOPSCOPE_BIN" --root "$DOC_ROOT" --port "$SERVER_PORT" \
             --duration "$SERVER_LIFETIME" --keepalive-timeout 120 --max-connections "$SERVER_CONNECTIONS"
         [[ "$kind" == loopscope-norec ]] && echo --no-record
-        [[ "$kind" == loopscope-defer ]] && echo --defer-accept
-        # Extra options, e.g. LOOPSCOPE_ARGS=--defer-accept (h2o's default) for a what-if run.
+        [[ "$kind" == loopscope-nodefer ]] && echo --no-defer-accept
+        # Extra options, e.g. LOOPSCOPE_ARGS=--no-file-cache for a what-if run.
         local extra
         for extra in ${LOOPSCOPE_ARGS:-}; do echo "$extra"; done
         ;;

@@ -162,7 +162,7 @@ def per_run_ratios(mine, theirs, key):
 
 
 def run_by_run(groups, order):
-    """Each loopscope row (recording, not recording, deferred accept) ÷ each other server within
+    """Each loopscope row (recording, not recording, accept not deferred) ÷ each other server within
     each run (runs are interleaved, so the two ran minutes apart at most): the range and median
     of those ratios, which see past the drift of a shared machine better than a ratio of
     medians. Only with 3 runs or more."""

@@ -99,6 +99,9 @@ ServerConfig ServerExhaustionTest::config() const
     ServerConfig c;
     c.root = m_root;
     c.port = 0;
+    // These tests are about what the server does with connections it holds, many of them silent:
+    // with the default TCP_DEFER_ACCEPT the kernel would keep silent ones from it for a second.
+    c.deferAccept = false;
     return c;
 }
 

@@ -170,6 +170,8 @@ void ServerLifecycleTest::stopClosesOpenConnectionsPromptly()
     // Long timeouts: only stop() can close these connections within the test.
     c.headerTimeout = milliseconds(60'000);
     c.keepAliveTimeout = milliseconds(60'000);
+    // A silent client must reach the server at once, not after TCP_DEFER_ACCEPT's second.
+    c.deferAccept = false;
     const StartResult started = server.start(c);
     QVERIFY2(started.ok, started.error.c_str());
     const std::uint16_t port = server.port();
@@ -370,6 +372,8 @@ void ServerLifecycleTest::headerTimeout()
     ServerConfig c = config();
     c.headerTimeout = milliseconds(300);
     c.keepAliveTimeout = milliseconds(300);
+    // A silent client must reach the server at once, not after TCP_DEFER_ACCEPT's second.
+    c.deferAccept = false;
     const StartResult started = server.start(c);
     QVERIFY2(started.ok, started.error.c_str());
 
@@ -411,13 +415,13 @@ void ServerLifecycleTest::headerTimeout()
     server.stop();
 }
 
-// --defer-accept: a client that connects and says nothing is not accepted (the kernel holds it);
-// its first bytes hand it to the server, which answers as usual.
+// Deferred accept (the default): a client that connects and says nothing is not accepted (the
+// kernel holds it); its first bytes hand it to the server, which answers as usual.
 void ServerLifecycleTest::deferAcceptWaitsForTheFirstBytes()
 {
     Server server;
     ServerConfig c = config();
-    c.deferAccept = true;
+    QVERIFY(c.deferAccept); // the default
     const StartResult started = server.start(c);
     QVERIFY2(started.ok, started.error.c_str());
     Fd fd(connectLoopback(server.port()));
@@ -536,6 +540,8 @@ void ServerLifecycleTest::acceptBacksOffWhenOutOfFds()
     Server server(&recorder);
     ServerConfig c = config();
     c.acceptPause = milliseconds(100);
+    // A silent client must reach the server at once, not after TCP_DEFER_ACCEPT's second.
+    c.deferAccept = false;
     const StartResult started = server.start(c);
     QVERIFY2(started.ok, started.error.c_str());
 

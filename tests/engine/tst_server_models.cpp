@@ -305,7 +305,9 @@ void ServerModelsTest::stopUnblocksEveryThread()
     QFETCH(ServerModel, model);
     const std::vector<std::string> before = openFds();
     {
-        auto running = start(model);
+        ServerConfig config;
+        config.deferAccept = false; // the idle client must reach the server at once
+        auto running = start(model, config);
         QVERIFY(running);
         const std::uint16_t port = running->server.port();
         Fd kept(connectLoopback(port)), idle(connectLoopback(port)), partial(connectLoopback(port));

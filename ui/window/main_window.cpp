@@ -139,9 +139,9 @@ void MainWindow::buildToolbar()
     m_deferAccept = new QCheckBox(tr("Defer accept"), bar);
     m_deferAccept->setObjectName(QStringLiteral("deferAccept"));
     m_deferAccept->setToolTip(tr("Accept a connection only once its first bytes arrived (TCP_DEFER_ACCEPT, "
-                                 "as h2o does by default): the loop wakes once per connection instead of "
+                                 "on by default as in h2o): the loop wakes once per connection instead of "
                                  "twice, but a client that connects and stays silent appears about a "
-                                 "second late"));
+                                 "second late. Turn it off to see such a client at once"));
     bar->addWidget(m_deferAccept);
     bar->addSeparator();
 

@@ -21,7 +21,7 @@ struct ServerSettings {
     QString bindAddress = QStringLiteral("127.0.0.1");
     int port = 8080;
     bool fileCache = true;
-    bool deferAccept = false; // TCP_DEFER_ACCEPT: accept a connection once its first bytes arrived
+    bool deferAccept = true; // TCP_DEFER_ACCEPT: accept a connection once its first bytes arrived
     ServerModel model = ServerModel::EventLoop;
 };
 
