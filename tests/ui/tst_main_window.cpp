@@ -35,6 +35,7 @@ private slots:
     void startErrorIsShownInTheWindow();
     void modelBoxChoosesTheServerModel();
     void deferAcceptBoxHoldsSilentClients();
+    void deferAcceptIgnoresTheOldDefaultSaved();
     void exportsTheRecording();
     void presenterModeEnlargesAndRestores();
     void screenshotOptionWritesAPng();
@@ -191,7 +192,29 @@ void TestMainWindow::deferAcceptBoxHoldsSilentClients()
     QVERIFY(silent.valid());
     QTRY_COMPARE_WITH_TIMEOUT(w.server().stats().connectionsAccepted, acceptedBefore + 1, 5000);
     w.stopServer();
-    QSettings().remove(QStringLiteral("server/deferAccept")); // remembered on start: not for the next tests
+    QSettings().remove(QStringLiteral("server/tcpDeferAccept")); // remembered on start: not for the next tests
+}
+
+// Before deferred accept was the default, the window saved the box (then off) on every start.
+// That old key is ignored, so everyone starts from the new default once, and dropped on save.
+void TestMainWindow::deferAcceptIgnoresTheOldDefaultSaved()
+{
+    QSettings().setValue(QStringLiteral("server/deferAccept"), false);
+    {
+        MainWindow w(testOptions());
+        w.show();
+        auto* defer = w.findChild<QCheckBox*>(QStringLiteral("deferAccept"));
+        QVERIFY(defer);
+        QVERIFY(defer->isChecked());
+        defer->setChecked(false); // a choice made now is remembered
+        w.close();
+    }
+    QVERIFY(!QSettings().contains(QStringLiteral("server/deferAccept")));
+    {
+        MainWindow w(testOptions());
+        QVERIFY(!w.findChild<QCheckBox*>(QStringLiteral("deferAccept"))->isChecked());
+    }
+    QSettings().remove(QStringLiteral("server/tcpDeferAccept"));
 }
 
 void TestMainWindow::modelBoxChoosesTheServerModel()

@@ -397,6 +397,14 @@ void MainWindow::recordGuiWork(GuiWorkKind kind, std::int64_t startNs, std::int6
 
 // --- Settings ----------------------------------------------------------------------------
 
+// Deferred accept became the default on 2026-11-27. Windows before that saved the box on every
+// start, so the old key holds "off" for everyone who ever started a server, chosen or not: a new
+// key lets everyone start from the new default once.
+namespace {
+const char* const kDeferAcceptKey = "server/tcpDeferAccept";
+const char* const kOldDeferAcceptKey = "server/deferAccept";
+} // namespace
+
 void MainWindow::restoreSettings(const WindowOptions& options)
 {
     QSettings settings;
@@ -405,7 +413,7 @@ void MainWindow::restoreSettings(const WindowOptions& options)
     m_bind->setText(settings.value(QStringLiteral("server/bind"), options.server.bindAddress).toString());
     m_root->setText(settings.value(QStringLiteral("server/root"), options.server.root).toString());
     m_fileCache->setChecked(settings.value(QStringLiteral("server/fileCache"), options.server.fileCache).toBool());
-    m_deferAccept->setChecked(settings.value(QStringLiteral("server/deferAccept"), options.server.deferAccept).toBool());
+    m_deferAccept->setChecked(settings.value(QLatin1String(kDeferAcceptKey), options.server.deferAccept).toBool());
     ServerModel model = ServerModel::EventLoop;
     parseServerModel(settings.value(QStringLiteral("server/model")).toString().toStdString(), model);
     m_model->setCurrentIndex(std::max(0, m_model->findData(int(model))));
@@ -426,7 +434,8 @@ void MainWindow::saveSettings() const
     settings.setValue(QStringLiteral("server/bind"), m_bind->text());
     settings.setValue(QStringLiteral("server/root"), m_root->text());
     settings.setValue(QStringLiteral("server/fileCache"), m_fileCache->isChecked());
-    settings.setValue(QStringLiteral("server/deferAccept"), m_deferAccept->isChecked());
+    settings.setValue(QLatin1String(kDeferAcceptKey), m_deferAccept->isChecked());
+    settings.remove(QLatin1String(kOldDeferAcceptKey));
     settings.setValue(QStringLiteral("server/model"), QString::fromLatin1(toString(currentSettings().model)));
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
