@@ -20,8 +20,9 @@ struct ServerSettings {
     QString root;
     QString bindAddress = QStringLiteral("127.0.0.1");
     int port = 8080;
-    bool fileCache = true;
-    bool deferAccept = true; // TCP_DEFER_ACCEPT: accept a connection once its first bytes arrived
+    // The engine's defaults, so that the window and loopscope-server start alike.
+    bool fileCache = ServerConfig{}.fileCache;
+    bool deferAccept = ServerConfig{}.deferAccept; // TCP_DEFER_ACCEPT: accept once the first bytes arrived
     ServerModel model = ServerModel::EventLoop;
 };
 
