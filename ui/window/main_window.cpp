@@ -49,6 +49,12 @@ namespace {
 
 constexpr int kTableIntervalMs = 100;
 
+// Deferred accept became the default on 2026-11-27. Windows before that saved the box on every
+// start, so the old key holds "off" for everyone who ever started a server, chosen or not: a new
+// key lets everyone start from the new default once.
+const char* const kDeferAcceptKey = "server/tcpDeferAccept";
+const char* const kOldDeferAcceptKey = "server/deferAccept";
+
 QString grouped(std::uint64_t n)
 {
     return QLocale(QLocale::English).toString(qulonglong(n));
@@ -396,14 +402,6 @@ void MainWindow::recordGuiWork(GuiWorkKind kind, std::int64_t startNs, std::int6
 }
 
 // --- Settings ----------------------------------------------------------------------------
-
-// Deferred accept became the default on 2026-11-27. Windows before that saved the box on every
-// start, so the old key holds "off" for everyone who ever started a server, chosen or not: a new
-// key lets everyone start from the new default once.
-namespace {
-const char* const kDeferAcceptKey = "server/tcpDeferAccept";
-const char* const kOldDeferAcceptKey = "server/deferAccept";
-} // namespace
 
 void MainWindow::restoreSettings(const WindowOptions& options)
 {
